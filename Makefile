@@ -1,0 +1,44 @@
+# DigitSight: `make app` runs the dashboard, `make test` runs the whole test suite.
+# Both set up everything first (a virtual environment in .venv, pinned packages,
+# espeak-ng and chromium where root or sudo allows), so a fresh clone needs nothing else.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: setup app test test-fast lint train benchmarks clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt scripts/install_system_packages.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	bash scripts/install_system_packages.sh
+	@touch $(STAMP)
+
+app: setup
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+# Unit tests only: no slow, browser or audio tests.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: setup
+	$(BIN)/ruff check .
+
+train: setup
+	$(BIN)/python training/train.py
+
+benchmarks: setup
+	$(BIN)/python benchmarks/bench_classifier.py
+	$(BIN)/python benchmarks/bench_reading.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

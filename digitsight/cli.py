@@ -1,0 +1,79 @@
+"""Command line: ``python -m digitsight {read,evaluate,say} ...``.
+
+Each subcommand is a thin shell over the package's public API. Heavy imports
+(TensorFlow, OpenCV) happen inside the handlers so that ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m digitsight",
+        description="DigitSight: read handwritten numbers from photos, scans and drawings.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    read = commands.add_parser("read", help="read the handwritten number in each IMAGE")
+    read.add_argument("images", nargs="+", metavar="IMAGE", help="image files (png, jpg, ...)")
+    read.add_argument("--json", action="store_true", help="print one JSON object per image and line")
+    read.add_argument("--annotate", metavar="OUT_DIR", help="write each image with boxes and values drawn on it")
+    read.add_argument("--speak", metavar="WAV", help="also write the number, spoken, to this WAV file")
+    read.add_argument("--model", metavar="PATH", help="a .keras model other than the shipped one")
+    read.set_defaults(handler=_run_read)
+
+    evaluate = commands.add_parser("evaluate", help="re-measure the model on the official MNIST test set")
+    evaluate.add_argument("--model", metavar="PATH", help="a .keras model other than the shipped one")
+    evaluate.add_argument("--mnist", metavar="PATH", help="MNIST source: an .npz or a folder with the four IDX files")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N test images")
+    evaluate.set_defaults(handler=_run_evaluate)
+
+    say = commands.add_parser("say", help="speak TEXT into a WAV file")
+    say.add_argument("text", metavar="TEXT")
+    say.add_argument("-o", "--output", required=True, metavar="WAV", help="where to write the WAV file")
+    say.add_argument("--rate", type=int, help="words per minute")
+    say.add_argument("--voice", help="voice id (see pyttsx3)")
+    say.set_defaults(handler=_run_say)
+    return parser
+
+
+def _run_read(args: argparse.Namespace) -> int:
+    from digitsight.read_cli import run_read
+
+    return run_read(args)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from digitsight.evaluation import run_evaluate
+
+    return run_evaluate(args)
+
+
+def _run_say(args: argparse.Namespace) -> int:
+    from digitsight.speech import run_say
+
+    return run_say(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen subcommand; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from digitsight.errors import DigitSightError
+
+    try:
+        return args.handler(args)
+    except DigitSightError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
