@@ -80,12 +80,45 @@ def write_report(report: dict[str, Any], path: Path) -> None:
     Path(path).write_text(json.dumps(report, indent=1) + "\n")
 
 
-def load_report(path: Path | None = None) -> dict[str, Any]:
-    """The evaluation report of the shipped model (or of the model at ``path``'s report)."""
+def misclassified_path_for(model_path: Path) -> Path:
+    """``models/x.keras`` -> ``models/x.misclassified.npz``."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".misclassified.npz")
+
+
+def save_misclassified(report: dict[str, Any], test_images: np.ndarray, path: Path) -> None:
+    """Keep the few misclassified test images beside the report, so the dashboard can show
+    them without the 10,000-image test set (which a fresh clone does not have)."""
+    wrong = report["misclassified"]
+    indices = np.array([item["index"] for item in wrong], dtype=np.int64)
+    np.savez_compressed(
+        path,
+        images=np.asarray(test_images, dtype=np.uint8).reshape(-1, 28, 28)[indices],
+        indices=indices,
+        true=np.array([item["true"] for item in wrong], dtype=np.int64),
+        predicted=np.array([item["predicted"] for item in wrong], dtype=np.int64),
+    )
+
+
+def load_misclassified(model_path: Path | None = None) -> dict[str, np.ndarray]:
+    """The misclassified test images saved by ``save_misclassified``: images, indices, true, predicted."""
     from digitsight.classifier import DEFAULT_MODEL_PATH
     from digitsight.errors import DigitSightError
 
-    path = Path(path) if path else report_path_for(DEFAULT_MODEL_PATH)
+    path = misclassified_path_for(model_path or DEFAULT_MODEL_PATH)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in ("images", "indices", "true", "predicted")}
+    except (OSError, KeyError, ValueError) as error:
+        raise DigitSightError(f"cannot read the misclassified test images {path}: {error}") from error
+
+
+def load_report(model_path: Path | None = None) -> dict[str, Any]:
+    """The evaluation report written next to the model (default: the shipped model)."""
+    from digitsight.classifier import DEFAULT_MODEL_PATH
+    from digitsight.errors import DigitSightError
+
+    path = report_path_for(model_path or DEFAULT_MODEL_PATH)
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:

@@ -35,7 +35,13 @@ import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from digitsight.data import load_mnist  # noqa: E402
-from digitsight.evaluation import evaluate_model, report_path_for, write_report  # noqa: E402
+from digitsight.evaluation import (  # noqa: E402
+    evaluate_model,
+    misclassified_path_for,
+    report_path_for,
+    save_misclassified,
+    write_report,
+)
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_cnn.keras"
 
@@ -209,6 +215,7 @@ def main() -> None:
         "schedule": "AdamW, cosine one-cycle (warm-up half an epoch), label smoothing 0.05",
     }
     write_report(report, report_path_for(args.output))
+    save_misclassified(report, x_test, misclassified_path_for(args.output))
     print(f"test accuracy {report['accuracy']:.4f}; model {args.output}; trained in {training_seconds:.0f} s")
 
 

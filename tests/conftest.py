@@ -1,0 +1,20 @@
+"""Shared fixtures: paths to the shipped model and to the read-only shared samples."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_MODEL = REPO_ROOT / "models" / "digitsight_cnn.keras"
+
+
+@pytest.fixture(scope="session")
+def shipped_model_path() -> Path:
+    if not SHIPPED_MODEL.is_file():
+        pytest.skip(f"the shipped model {SHIPPED_MODEL} is absent; train it with `python training/train.py`")
+    return SHIPPED_MODEL
