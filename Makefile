@@ -22,9 +22,11 @@ $(STAMP): requirements.txt scripts/install_system_packages.sh
 app: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
+# Browser tests run as their own step, so a run says plainly which part failed.
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m browser
 
 # Unit tests only: no slow, browser or audio tests.
 test-fast: setup
