@@ -202,9 +202,11 @@ engine.runAndWait()
 # finished-utterance event, sent after it has closed the WAV file.
 finished = done.wait(request["timeout"])
 if errors:
-    code = 2 if isinstance(errors[0], ValueError) else 1
-    print(f"{type(errors[0]).__name__}: {errors[0]}", file=sys.stderr)
-    sys.exit(code)
+    if isinstance(errors[0], ValueError):  # the driver's setProperty rejected the voice or rate
+        print(f"voice {request['voice']!r} or rate {request['rate']!r} refused: {errors[0]}"
+              " (list voices with: espeak-ng --voices)", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(f"{type(errors[0]).__name__}: {errors[0]}")
 if not finished:
     sys.exit("espeak-ng never finished the utterance")
 """
