@@ -179,8 +179,9 @@ def speech_available() -> tuple[bool, str]:
 
 # The child process. It receives {"text", "path", "voice", "rate", "timeout"} as JSON on stdin, writes
 # the WAV to "path" and exits 0; exit 2 means a bad argument (unknown voice), anything else an engine
-# failure, with the reason on stderr's last line. A string run with `python -c` (not a module) so the
-# child needs no access to the digitsight package, whatever the app's working directory.
+# failure, with the reason on stderr's last line. A string run with `python -P -c` (not a module) so the
+# child needs no access to the digitsight package, whatever the app's working directory, and (-P) a stray
+# json.py or pyttsx3/ in that directory cannot shadow the real modules.
 _WORKER = r"""
 import json, sys, threading
 request = json.load(sys.stdin)
@@ -260,7 +261,7 @@ def _render(text: str, voice: str | None, rate: int | None, timeout: float) -> b
         try:
             # subprocess.run kills the child when the timeout expires.
             done = subprocess.run(
-                [sys.executable, "-c", _WORKER],
+                [sys.executable, "-P", "-c", _WORKER],
                 input=json.dumps(request),
                 capture_output=True,
                 text=True,
