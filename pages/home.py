@@ -1,0 +1,83 @@
+"""Home: what DigitSight does, how to use it, the model's headline figures, examples to try."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import examples, open_example, percent, report, run_page
+
+
+def headline_figures() -> None:
+    """The shipped model's figures, read from its evaluation report (never typed in here)."""
+    try:
+        figures = report()
+    except Exception as error:  # noqa: BLE001 - the home page must render without a report
+        st.info(f"Model figures are not available yet: {error}", icon=":material/info:")
+        return
+    training = figures.get("training", {})
+    wrong = len(figures["misclassified"])
+    columns = st.columns(4)
+    columns[0].metric("Accuracy on the MNIST test set", percent(figures["accuracy"]))
+    columns[1].metric("Test digits", f"{figures['images']:,}", help=figures["dataset"])
+    columns[2].metric("Test digits it got wrong", f"{wrong:,}")
+    if "parameters" in training:
+        columns[3].metric("Model size", f"{training['parameters']:,} parameters")
+    st.caption(
+        "Measured once, on the 10,000 official MNIST test digits the model never saw in training. "
+        "See **Model evaluation** for the confusion matrix and the digits it gets wrong."
+    )
+
+
+def gallery() -> None:
+    """Example images; a click opens the example in the predictor."""
+    items = examples()
+    columns = st.columns(len(items))
+    for column, item in zip(columns, items, strict=True):
+        with column.container(border=True):
+            st.image(str(item["path"]), width="stretch")
+            st.caption(item["caption"])
+            if st.button(
+                "Try it",
+                key=f"try-{item['file']}",
+                icon=":material/play_arrow:",
+                on_click=open_example,
+                args=(item["file"],),
+                width="stretch",
+            ):
+                st.switch_page("pages/predictor.py")
+
+
+def main() -> None:
+    st.title("DigitSight")
+    st.markdown(
+        "#### Reads handwritten numbers from photos, scans and drawings, shows how it sees "
+        "each digit, and says the number out loud."
+    )
+    intro, steps = st.columns([3, 2], gap="large")
+    with intro:
+        st.markdown(
+            "DigitSight finds every handwritten digit in an image, whether one digit or several lines, "
+            "reads each with a convolutional neural network trained on MNIST, and puts them "
+            "back together into numbers. For every digit you see what the model saw, how sure it "
+            "was and its next best guesses, so an uncertain digit never passes unnoticed."
+        )
+        if st.button("Read a number", type="primary", icon=":material/arrow_forward:"):
+            st.switch_page("pages/predictor.py")
+    with steps, st.container(border=True):
+        st.markdown(
+            "**How to use it**\n"
+            "1. Open **Read a number**.\n"
+            "2. Upload a photo or scan, take a photo with your camera, or draw digits with the mouse.\n"
+            "3. Read the number, check any digit flagged as unsure, press **Read aloud** to hear it, "
+            "or download the reading as JSON."
+        )
+
+    st.subheader("The model in figures")
+    headline_figures()
+
+    st.subheader("Try an example")
+    st.caption("Numbers composed from handwritten digits of the MNIST test set. Click one to read it.")
+    gallery()
+
+
+run_page(main)

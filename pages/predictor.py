@@ -1,0 +1,315 @@
+"""Read a number: from an uploaded photo or scan, a camera shot, a drawing, or an example.
+
+The page has two halves: ``choose_image`` turns whichever way in the user picked into
+image bytes or pixels (or None while there is nothing to read yet), and
+``show_reading`` reads that image and shows the result. The tests drive the second
+half through the example gallery and the file uploader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import streamlit as st
+
+from pages.common import EXAMPLE_REQUEST, classifier, examples, percent, run_page
+
+if TYPE_CHECKING:
+    from digitsight.reading import Digit, Reading
+
+UPLOAD = "Upload a file"
+CAMERA = "Take a photo"
+DRAW = "Draw"
+EXAMPLE = "Try an example"
+IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"]
+
+# A digit whose top answer has less probability than this is flagged for the user to check.
+# On MNIST test digits the model is right ~99.9% of the time above it and much less below.
+UNSURE_BELOW = 0.80
+
+CANVAS_HEIGHT = 280
+CANVAS_WIDTH = 760
+
+STYLE = """
+<style>
+.ds-number {font-size: 4.2rem; font-weight: 700; line-height: 1.1; letter-spacing: 0.06em;
+            font-variant-numeric: tabular-nums; margin: 0 0 0.2rem 0; word-break: break-all;}
+.ds-number .ds-unsure {color: #c2410c; text-decoration: underline wavy #f97316 2px;
+                       text-underline-offset: 0.18em;}
+</style>
+"""
+
+Image = bytes | np.ndarray  # what digitsight.read gets from this page: file bytes or RGB pixels
+
+
+# ---------------------------------------------------------------------------
+# Reading (cached: a rerun, e.g. pressing "Read aloud", never reads the same image again)
+
+
+@st.cache_data(show_spinner="Reading the number...", max_entries=32)
+def analyse(image: Image) -> tuple[Reading, np.ndarray]:
+    """Read ``image`` and draw what was found on it (RGB). DigitSightError propagates, uncached."""
+    from digitsight import read
+    from digitsight.annotate import annotate
+
+    classifier()  # the process-wide model, loaded once under its own spinner
+    reading = read(image)
+    return reading, annotate(image, reading)
+
+
+@st.cache_data(show_spinner="Synthesizing speech...", max_entries=32)
+def speech_wav(text: str) -> bytes:
+    from digitsight.speech import synthesize
+
+    return synthesize(text)
+
+
+# ---------------------------------------------------------------------------
+# Ways in
+
+
+def choose_image() -> tuple[Image, str] | None:
+    """The image to read and a name for it, from the way in the user picked; None while there is none."""
+    request = st.session_state.pop(EXAMPLE_REQUEST, None)
+    if request:  # the home page's gallery sent an example over
+        st.session_state["method"] = EXAMPLE
+        st.session_state["example"] = request
+    st.session_state.setdefault("method", UPLOAD)
+    method = st.segmented_control(
+        "How do you want to give the number?",
+        [UPLOAD, CAMERA, DRAW, EXAMPLE],
+        required=True,
+        key="method",
+        label_visibility="collapsed",
+    )
+    if method == CAMERA:
+        return from_camera()
+    if method == DRAW:
+        return from_canvas()
+    if method == EXAMPLE:
+        return from_examples()
+    return from_upload()
+
+
+def from_upload() -> tuple[Image, str] | None:
+    uploaded = st.file_uploader(
+        "Upload a photo or a scan of a handwritten number",
+        type=IMAGE_TYPES,
+        key="upload",
+        help="PNG, JPEG, WebP, BMP or TIFF. Dark digits on light paper or light on dark both work.",
+    )
+    if uploaded is None:
+        st.caption("Tip: one or more lines of digits, written apart, photographed straight on.")
+        return None
+    return uploaded.getvalue(), uploaded.name
+
+
+def from_camera() -> tuple[Image, str] | None:
+    shot = st.camera_input("Hold the number up to your camera and take a photo", key="camera")
+    if shot is None:
+        return None
+    return shot.getvalue(), "camera photo"
+
+
+def from_canvas() -> tuple[Image, str] | None:
+    from streamlit_drawable_canvas import st_canvas
+
+    st.session_state.setdefault("canvas_version", 0)
+    controls = st.columns([2, 1, 3], vertical_alignment="bottom")
+    pen = controls[0].slider("Pen width", min_value=6, max_value=40, value=18, key="pen")
+    if controls[1].button("Clear", icon=":material/ink_eraser:", key="clear-canvas"):
+        # A new key gives a fresh, empty canvas (the toolbar's reset does the same in the browser).
+        st.session_state["canvas_version"] += 1
+    st.caption("Draw one or more digits with the mouse or a finger, side by side; they are read when you lift the pen.")
+    result = st_canvas(
+        stroke_width=pen,
+        stroke_color="#111111",
+        background_color="#ffffff",
+        height=CANVAS_HEIGHT,
+        width=CANVAS_WIDTH,
+        drawing_mode="freedraw",
+        return_image_data=True,  # without it the canvas returns no pixels (0.13 API)
+        key=f"canvas-{st.session_state['canvas_version']}",
+    )
+    pixels = canvas_pixels(result.image_data)
+    if pixels is None:
+        st.info("The canvas is empty: draw a number above to read it.", icon=":material/draw:")
+        return None
+    return pixels, "drawing"
+
+
+def canvas_pixels(rgba: np.ndarray | None) -> np.ndarray | None:
+    """The canvas's RGBA pixels -> RGB on white; None when nothing is drawn on it."""
+    if rgba is None or rgba.size == 0:
+        return None
+    rgba = np.asarray(rgba)
+    if rgba.ndim == 3 and rgba.shape[2] == 4:
+        alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+        rgb = (rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).round().astype(np.uint8)
+    else:
+        rgb = rgba[..., :3].astype(np.uint8)
+    inked = (rgb.min(axis=2) < 128).sum()
+    if inked < 20:  # a stray click is not a digit
+        return None
+    return rgb
+
+
+def from_examples() -> tuple[Image, str] | None:
+    items = examples()
+    st.session_state.setdefault("example", items[0]["file"])
+    columns = st.columns(len(items))
+    for column, item in zip(columns, items, strict=True):
+        chosen = st.session_state["example"] == item["file"]
+        with column.container(border=True):
+            st.image(str(item["path"]), width="stretch")
+            st.button(
+                item["caption"],
+                key=f"example-{item['file']}",
+                type="primary" if chosen else "secondary",
+                icon=":material/check:" if chosen else None,
+                on_click=st.session_state.__setitem__,
+                args=("example", item["file"]),
+                width="stretch",
+            )
+    path = next((item["path"] for item in items if item["file"] == st.session_state["example"]), items[0]["path"])
+    return Path(path).read_bytes(), Path(path).name
+
+
+# ---------------------------------------------------------------------------
+# The result
+
+
+def number_html(line: str, digits: list[Digit]) -> str:
+    """One line of the number, large, with unsure digits underlined in orange."""
+    spans = []
+    for digit in digits:
+        if digit.confidence < UNSURE_BELOW:
+            title = f"unsure: {percent(digit.confidence, 0)}"
+            spans.append(f'<span class="ds-unsure" title="{html.escape(title)}">{digit.value}</span>')
+        else:
+            spans.append(str(digit.value))
+    text = "".join(spans) if len(digits) == len(line) else html.escape(line)
+    return f'<p class="ds-number">{text}</p>'
+
+
+def show_reading(image: Image, name: str) -> None:
+    reading, annotated = analyse(image)
+    st.markdown(STYLE, unsafe_allow_html=True)
+    for warning in reading.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if not reading.digits:
+        st.info("No digits found in this image.", icon=":material/search_off:")
+        st.image(annotated, caption=name, width="content")
+        return
+
+    summary, picture = st.columns([2, 3], gap="large")
+    with summary:
+        several = len(reading.lines) > 1
+        st.caption(f"DigitSight reads {len(reading.lines)} numbers:" if several else "DigitSight reads:")
+        for index, line in enumerate(reading.lines):
+            st.markdown(number_html(line, [d for d in reading.digits if d.line == index]), unsafe_allow_html=True)
+        unsure = [d for d in reading.digits if d.confidence < UNSURE_BELOW]
+        if unsure:
+            st.warning(
+                f"{len(unsure)} digit{'s' if len(unsure) > 1 else ''} unsure (underlined): check "
+                f"{'them' if len(unsure) > 1 else 'it'} below.",
+                icon=":material/help:",
+            )
+        read_aloud(reading)
+        st.download_button(
+            "Download the reading (JSON)",
+            data=json.dumps(reading.to_dict(), indent=2),
+            file_name=f"{Path(name).stem or 'reading'}.reading.json",
+            mime="application/json",
+            icon=":material/download:",
+            on_click="ignore",
+            key="download-json",
+        )
+    with picture:
+        st.image(annotated, caption=f"{name}: what DigitSight found", width="stretch")
+
+    st.subheader("How the model saw each digit")
+    st.caption(
+        "Each digit as the network saw it: cut out, scaled into 28x28 pixels and centred, white on black "
+        f"like the MNIST digits it learned from. Digits below {percent(UNSURE_BELOW, 0)} confidence are flagged."
+    )
+    digit_gallery(reading)
+
+
+def digit_gallery(reading: Reading) -> None:
+    per_row = 10
+    for index, _line in enumerate(reading.lines):
+        digits = [d for d in reading.digits if d.line == index]
+        if len(reading.lines) > 1:
+            st.markdown(f"**Line {index + 1}**")
+        for start in range(0, len(digits), per_row):
+            columns = st.columns(per_row)
+            for column, digit in zip(columns, digits[start : start + per_row], strict=False):
+                with column.container(border=True):
+                    crop = (np.clip(digit.crop, 0, 1) * 255).round().astype(np.uint8)
+                    st.image(np.kron(crop, np.ones((4, 4), dtype=np.uint8)), width="stretch")
+                    st.markdown(f"**{digit.value}** &nbsp; {percent(digit.confidence, 1)}")
+                    if digit.confidence < UNSURE_BELOW:
+                        st.badge("unsure", icon=":material/warning:", color="orange")
+                    others = ", ".join(f"{value}: {percent(p, 1)}" for value, p in digit.top3[1:])
+                    st.caption(f"next: {others}")
+
+
+def read_aloud(reading: Reading) -> None:
+    """A "Read aloud" button; once pressed, a WAV player (or the browser's own speech if no engine)."""
+    from digitsight.speech import spoken_text
+
+    style = st.radio(
+        "Say it as",
+        ["number", "digits"],
+        format_func={"number": "a number", "digits": "digit by digit"}.get,
+        horizontal=True,
+        key="speech-style",
+    )
+    text = spoken_text(reading, style=style)
+    if st.button("Read aloud", icon=":material/volume_up:", key="read-aloud"):
+        st.session_state["spoken"] = text
+    # Remembered, so the player stays through later reruns of the same reading.
+    if st.session_state.get("spoken") == text:
+        play(text)
+
+
+def play(text: str) -> None:
+    from digitsight.speech import SpeechUnavailable, browser_speech_html, speech_available
+
+    if speech_available():
+        try:
+            st.audio(speech_wav(text), format="audio/wav", autoplay=True)
+            return
+        except SpeechUnavailable:
+            pass  # the engine went away since the check: fall back to the browser
+    st.caption("No speech engine on the server: your browser reads it instead.")
+    st.iframe(browser_speech_html(text), height=60)
+
+
+def image_key(image: Image) -> str:
+    data = image if isinstance(image, bytes) else np.ascontiguousarray(image).tobytes()
+    return hashlib.sha1(data).hexdigest()
+
+
+def main() -> None:
+    st.title("Read a number")
+    chosen = choose_image()
+    if chosen is None:
+        return
+    image, name = chosen
+    # A new image starts without a player: "Read aloud" belongs to the reading it was pressed for.
+    key = image_key(image)
+    if st.session_state.get("image-key") != key:
+        st.session_state["image-key"] = key
+        st.session_state.pop("spoken", None)
+    st.divider()
+    show_reading(image, name)
+
+
+run_page(main)
