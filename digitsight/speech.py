@@ -26,6 +26,8 @@ that exits then leaves no file or a cut-off one. The child therefore waits for
 pyttsx3's ``finished-utterance`` event, which the driver sends right after it
 closes the WAV. pyttsx3 also reports a bad voice only through its ``error``
 event and then speaks with the default voice; the child turns that into an error.
+Left alone: the driver writes every WAV at 22,050 Hz whatever espeak-ng's real
+rate; that is right for espeak-ng's own voices, wrong for MBROLA voices (16 kHz).
 """
 
 from __future__ import annotations
@@ -222,7 +224,8 @@ class CacheInfo(NamedTuple):
 
 # In-memory LRU of rendered WAVs, keyed by (text, voice, rate), shared by all sessions of one app process.
 # A WAV of one sentence is ~100-500 kB, so 64 entries stay under ~30 MB. Not on disk: a restart is rare
-# and a re-render costs well under a second.
+# and a re-render costs ~0.1 s. Two sessions asking for the same new text at once both render it (the lock
+# is not held during synthesis, so one slow render never blocks the others); the second result wins.
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[str, str | None, int | None], bytes] = OrderedDict()
 _cache_lock = threading.Lock()  # Streamlit serves sessions from several threads
