@@ -28,7 +28,7 @@ test: setup
 	$(BIN)/python -m pytest -m "not browser"
 	$(BIN)/python -m pytest -m browser
 
-# Unit tests only: no slow, browser or audio tests.
+# A quick loop: leaves out the slow and the browser tests.
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
@@ -41,6 +41,7 @@ train: setup
 benchmarks: setup
 	$(BIN)/python benchmarks/bench_classifier.py
 	$(BIN)/python benchmarks/bench_reading.py
+	$(BIN)/python benchmarks/bench_speech.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
