@@ -1,14 +1,21 @@
 """The public result type and entry point: ``digitsight.read(image) -> Reading``.
 
-(Contract fixed by the team lead; the reading pipeline fills in ``read``.)
+The pipeline: ``imaging`` decodes, ``segment`` finds the digits, ``normalize``
+makes each one look like MNIST, and the classifier reads them all in one batch.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from digitsight.classifier import Classifier
+    from digitsight.imaging import LoadedImage
+    from digitsight.segment import Blob
 
 
 @dataclass(frozen=True)
@@ -52,5 +59,127 @@ class Reading:
         }
 
 
-def read(image, *, model_path=None) -> Reading:  # noqa: ANN001 - see the pipeline's docstring
-    raise NotImplementedError("the reading pipeline is being built (issue 5)")
+def read(image: object, *, model_path: str | os.PathLike | None = None) -> Reading:
+    """Read the handwritten number in ``image``.
+
+    ``image``: a path, bytes, a binary file object, a PIL image or a numpy array
+    (RGB order; gray, RGB or RGBA; 8- or 16-bit). Raises ``DigitSightError`` for an
+    input that is not a readable image; an image without digits gives an empty
+    Reading with a warning. Safe to call from several threads at once.
+    """
+    from digitsight.classifier import load_classifier
+    from digitsight.imaging import load_image
+
+    loaded = load_image(image)
+    classifier = load_classifier(model_path)
+    return read_loaded(loaded, classifier)
+
+
+def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
+    """``read`` for an already decoded image and a loaded classifier."""
+    import cv2
+
+    from digitsight.imaging import processing_scale, to_gray
+    from digitsight.normalize import to_mnist
+    from digitsight.segment import best_partition, cut_candidates, segment
+
+    notes = list(loaded.warnings)
+    width, height = loaded.size
+    gray = to_gray(loaded.rgb)
+    scale = processing_scale(loaded.size)
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    found = segment(gray)
+
+    # Every crop any reading may need (whole blobs and the pieces of candidate
+    # splits) goes into ONE batch, so the model is called once per image.
+    crops: list[np.ndarray] = []
+    plans: list[list[_Plan]] = []
+    for line in found.lines:
+        line_height = float(np.median([blob.h for blob in line]))
+        line_plans = []
+        for blob in line:
+            plan = _Plan(blob, [0, blob.w], {})
+            if blob.w > SPLIT_MIN_ASPECT * line_height:
+                plan.points = [0, *cut_candidates(blob, line_height), blob.w]
+            for i, start in enumerate(plan.points):
+                for j in range(i + 1, len(plan.points)):
+                    stop = plan.points[j]
+                    whole = i == 0 and j == len(plan.points) - 1
+                    if not whole and stop - start > PIECE_MAX_ASPECT * line_height:
+                        break
+                    piece = blob if whole else blob.piece(start, stop)
+                    if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
+                        continue
+                    plan.pieces[(i, j)] = (piece, len(crops))
+                    crops.append(to_mnist(piece.mask))
+            line_plans.append(plan)
+        plans.append(line_plans)
+
+    probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
+
+    digits: list[Digit] = []
+    lines: list[str] = []
+    for line_index, line_plans in enumerate(plans):
+        text = []
+        for plan in line_plans:
+            scores = {}
+            for key, (piece, index) in plan.pieces.items():
+                aspect = piece.w / max(1, piece.h)
+                scores[key] = float(np.log(probabilities[index].max() + 1e-9)) + _aspect_prior(aspect)
+            for key in best_partition(plan.points, scores):
+                piece, index = plan.pieces[key]
+                digit = _digit(piece, probabilities[index], crops[index], line_index, scale, (width, height))
+                digits.append(digit)
+                text.append(str(digit.value))
+        lines.append("".join(text))
+
+    if not digits:
+        notes.append("no digits found in the image")
+    for number, digit in enumerate(digits, start=1):
+        if digit.confidence < LOW_CONFIDENCE:
+            alternatives = ", ".join(f"{d} ({p:.0%})" for d, p in digit.top3[1:])
+            notes.append(
+                f"digit {number} read as {digit.value} with low confidence ({digit.confidence:.0%}); "
+                f"could also be {alternatives}"
+            )
+    return Reading(" ".join(lines), lines, digits, notes, (width, height))
+
+
+# A blob wider than this many line heights may be touching digits: score candidate splits.
+SPLIT_MIN_ASPECT = 0.75
+# Pieces of a split: at most this wide, at least this tall (in line heights).
+PIECE_MAX_ASPECT = 1.3
+PIECE_MIN_HEIGHT = 0.45
+# Below this confidence a digit is reported in the warnings.
+LOW_CONFIDENCE = 0.6
+
+
+@dataclass
+class _Plan:
+    blob: Blob
+    points: list[int]
+    pieces: dict[tuple[int, int], tuple[Blob, int]]
+
+
+def _aspect_prior(aspect: float) -> float:
+    """Log-prior of a single digit's width/height: MNIST digits are rarely wider than tall (95% <= 1.18)."""
+    return -(((aspect - 1.0) / 0.3) ** 2) if aspect > 1.0 else 0.0
+
+
+def _digit(
+    piece: Blob, row: np.ndarray, crop: np.ndarray, line: int, scale: float, size: tuple[int, int]
+) -> Digit:
+    ranked = np.argsort(row)[::-1][:3]
+    x0, y0 = int(np.floor(piece.x / scale)), int(np.floor(piece.y / scale))
+    x1 = min(size[0], int(np.ceil((piece.x + piece.w) / scale)))
+    y1 = min(size[1], int(np.ceil((piece.y + piece.h) / scale)))
+    return Digit(
+        value=int(ranked[0]),
+        confidence=float(row[ranked[0]]),
+        top3=tuple((int(d), float(row[d])) for d in ranked),
+        box=(x0, y0, x1 - x0, y1 - y0),
+        line=line,
+        crop=crop,
+    )

@@ -1,0 +1,423 @@
+"""Find the handwritten digits in a grayscale image, with OpenCV.
+
+``segment(gray)`` returns the digit candidates ("blobs") grouped into lines, top
+to bottom, each left to right. The steps, each a function below:
+
+1. polarity: dark ink on light paper, or light (chalk, canvas) on dark;
+2. illumination flattening: subtract a background estimated by a morphological
+   opening wider than the strokes, so shadows and gradients vanish;
+3. binarization with hysteresis: a strong threshold finds the strokes, a weak
+   one keeps their thin or faint parts that touch a strong pixel;
+4. removal of ruled lines, margins and page borders (long thin or edge-spanning
+   components) and of specks;
+5. merging of fragments that belong to one digit (broken strokes, the detached
+   bar of a 5, a dashed 7);
+6. grouping into lines (chained left to right, so slanted lines stay whole).
+
+Touching digits are split later, in ``reading``, because the best cut is the
+one the classifier reads best; this module proposes the candidate cuts
+(``cut_candidates``) and picks the best partition once they are scored
+(``best_partition``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Polarity and stroke width are estimated on a copy this size (longer side).
+ANALYSIS_SIDE = 256
+# Background kernel: this many stroke widths, so the opening removes every stroke.
+BACKGROUND_STROKES = 4.0
+# A component this long (fraction of the image side) and this thin is a ruled line.
+LINE_MIN_SPAN = 0.3
+LINE_MAX_THICKNESS = 1 / 25
+# A fragment group can grow to this size (in digit heights) and still be one digit.
+MERGED_MAX_HEIGHT = 1.3
+MERGED_MAX_WIDTH = 1.1
+# Within a line, a gap wider than this many digit heights separates two numbers.
+GROUP_GAP = 1.2
+
+
+@dataclass
+class Blob:
+    """A digit candidate: its box (x, y, w, h) in processing pixels and its own ink mask (h, w)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    mask: np.ndarray = field(repr=False)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return self.x, self.y, self.w, self.h
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    def piece(self, start: int, stop: int) -> Blob | None:
+        """The part of this blob between columns ``start`` and ``stop`` (blob coordinates), tightly cropped."""
+        sub = self.mask[:, start:stop]
+        rows = np.flatnonzero(sub.any(axis=1))
+        cols = np.flatnonzero(sub.any(axis=0))
+        if rows.size == 0:
+            return None
+        sub = sub[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        return Blob(self.x + start + int(cols[0]), self.y + int(rows[0]), sub.shape[1], sub.shape[0], sub)
+
+
+@dataclass
+class Segmentation:
+    """What ``segment`` found: blobs per line, the binary ink image and what it learnt on the way."""
+
+    lines: list[list[Blob]]
+    ink: np.ndarray = field(repr=False)
+    light_on_dark: bool = False
+    digit_height: float = 0.0
+    stroke: float = 0.0
+    removed_lines: int = 0
+
+
+def segment(gray: np.ndarray) -> Segmentation:
+    """(H, W) uint8 grayscale -> digit candidates grouped into lines (see the module docstring)."""
+    light_on_dark, stroke_small, scale = analyse(gray)
+    ink_bright = gray if light_on_dark else 255 - gray
+    contrast = flatten(ink_bright, stroke_small, scale)
+    ink = binarize(contrast)
+    ink, removed = remove_long_lines(ink)
+    blobs, digit_height = merge_fragments(ink)
+    lines = group_lines(blobs)
+    return Segmentation(lines, ink, light_on_dark, digit_height, stroke_small / scale, removed)
+
+
+def _small(image: np.ndarray, side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, float]:
+    import cv2
+
+    scale = min(1.0, side / max(image.shape))
+    if scale == 1.0:
+        return image, 1.0
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def analyse(gray: np.ndarray) -> tuple[bool, float, float]:
+    """Polarity and stroke width, from a small copy: (ink is light, stroke width in small pixels, small scale).
+
+    A wide median filter estimates the background whatever the polarity (ink covers
+    a minority of any window); the ink is on the side of it where the residual has
+    the heavier tail. Comparing with the local background rather than the global
+    median keeps a lighting gradient from passing for ink.
+    """
+    import cv2
+
+    small, scale = _small(gray)
+    window = max(3, (min(small.shape) // 3) | 1)
+    background = cv2.medianBlur(small, window) if window <= 255 else small
+    residual = small.astype(np.int16) - background.astype(np.int16)
+    magnitude = np.abs(residual)
+    noise = 1.4826 * float(np.median(magnitude)) + 1.0
+    strong = magnitude > max(12.0, 4 * noise)
+    light_energy = float(residual[strong & (residual > 0)].sum())
+    dark_energy = float(-residual[strong & (residual < 0)].sum())
+    light_on_dark = light_energy > dark_energy
+    ink = np.clip(residual if light_on_dark else -residual, 0, 255).astype(np.uint8)
+    if not ink.any():
+        return light_on_dark, 1.0, scale
+    _, rough = cv2.threshold(ink, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return light_on_dark, max(1.0, estimate_stroke(rough)), scale
+
+
+def estimate_stroke(binary: np.ndarray) -> float:
+    """Mean stroke width of all ink in a binary image, in pixels (2 * area / perimeter)."""
+    from digitsight.normalize import stroke_width
+
+    return stroke_width(binary)
+
+
+def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float) -> np.ndarray:
+    """Remove uneven lighting: ink-bright uint8 image -> float32 ink contrast (background ~ 0).
+
+    The background is a grey-level opening (the darkest level within a window a few
+    strokes wide), computed on a small copy and smoothed: cheap, and it follows
+    gradients and shadows while leaving every stroke above it.
+    """
+    import cv2
+
+    small = ink_bright if scale == 1.0 else _small(ink_bright)[0]
+    # Never wider than half the small image: the background must still vary across it.
+    size = int(np.clip(BACKGROUND_STROKES * stroke_small + 3, 5, max(5, min(small.shape) // 2)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
+    # Smooth the blocky opening; it is a lower bound of the background, so never rise above it.
+    background = np.minimum(cv2.blur(opened, (size, size)), opened)
+    if scale != 1.0:
+        background = cv2.resize(background, (ink_bright.shape[1], ink_bright.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.subtract(ink_bright, background).astype(np.float32)
+
+
+def binarize(contrast: np.ndarray) -> np.ndarray:
+    """Ink contrast (float32, background ~ 0) -> binary uint8 ink mask (1 = ink), by hysteresis.
+
+    Thresholds are relative to the ink's own contrast (so faint pencil and bold marker
+    both work) and never below a few noise deviations (so paper texture stays out).
+    """
+    import cv2
+
+    smooth = cv2.GaussianBlur(contrast, (3, 3), 0)
+    sample = smooth[:: max(1, smooth.shape[0] // 400), :: max(1, smooth.shape[1] // 400)]
+    median = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - median))) + 0.5
+    candidates = smooth[smooth > median + 4 * noise]
+    if candidates.size == 0 or float(smooth.max()) < 12:  # nothing stands out of the paper
+        return np.zeros(contrast.shape, dtype=np.uint8)
+    ink_level = float(np.percentile(candidates, 90)) - median
+    if ink_level < 12:
+        return np.zeros(contrast.shape, dtype=np.uint8)
+    strong = smooth > median + max(5 * noise, 0.5 * ink_level)
+    weak = (smooth > median + max(2.5 * noise, 0.25 * ink_level)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    keep = np.zeros(count, dtype=np.uint8)
+    keep[np.unique(labels[strong])] = 1
+    keep[0] = 0
+    return keep[labels]
+
+
+def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
+    """Remove ruled lines, margins and page borders from a binary ink image; returns (ink, how many removed).
+
+    A component spanning a good part of the image is either a thin straight line
+    (its pixels near the fitted line are erased, so digits that touch it survive)
+    or, when it runs along most of an image edge, a page border or shadow edge
+    (erased whole, unless it is the only thing in the image).
+    """
+    import cv2
+
+    height, width = ink.shape
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 1:
+        return ink, 0
+    ink = ink.copy()
+    removed = 0
+    big_area = stats[1:, cv2.CC_STAT_AREA].max()
+    for label in range(1, count):
+        x, y, w, h, area = stats[label]
+        horizontal = w >= LINE_MIN_SPAN * width and w >= 3 * h
+        vertical = h >= LINE_MIN_SPAN * height and h >= 3 * w
+        if horizontal or vertical:
+            if _erase_straight_line(ink, labels, label, stats[label], horizontal):
+                removed += 1
+                continue
+        touches = x == 0 or y == 0 or x + w == width or y + h == height
+        spans = w >= 0.9 * width or h >= 0.9 * height
+        if touches and spans and count > 2 and area < big_area * 50:
+            others = ink.sum() - area
+            if others > 0:
+                ink[labels == label] = 0
+                removed += 1
+    return ink, removed
+
+
+def _erase_straight_line(
+    ink: np.ndarray, labels: np.ndarray, label: int, stat: np.ndarray, horizontal: bool
+) -> bool:
+    """Fit a line to component ``label``; if it is thin for its length, erase the pixels along it."""
+    import cv2
+
+    x, y, w, h = (int(v) for v in stat[:4])
+    region = labels[y : y + h, x : x + w] == label
+    if not horizontal:
+        region = region.T
+    length = region.shape[1]
+    # Per column, the row of the line: the median ink row, robust to digits touching the line.
+    columns = np.flatnonzero(region.any(axis=0))
+    if columns.size < 0.6 * length:
+        return False
+    rows = np.arange(region.shape[0])[:, None]
+    counts = region.sum(axis=0)
+    centres = (region * rows).sum(axis=0)[columns] / counts[columns]
+    slope, intercept = np.polyfit(columns, centres, 1)
+    fitted = slope * np.arange(length) + intercept
+    distance = np.abs(rows - fitted[None, :])
+    # Thickness: the typical count of ink pixels per column near the line.
+    near = region & (distance <= 3 + 0.02 * length)
+    thickness = float(np.median(near.sum(axis=0)[columns]))
+    on_line = near[:, columns].sum() / max(1, region.sum())
+    if thickness > LINE_MAX_THICKNESS * length or on_line < 0.5:
+        return False
+    band = region & (distance <= thickness / 2 + 1.5)
+    if not horizontal:
+        band = band.T
+    view = ink[y : y + h, x : x + w]
+    view[band] = 0
+    # Strokes that crossed the line are now cut in two; bridge the gap across the band.
+    gap = int(np.ceil(thickness)) + 3
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap) if horizontal else (gap, 1))
+    closed = cv2.morphologyEx(view, cv2.MORPH_CLOSE, kernel)
+    view[band] = closed[band]
+    return True
+
+
+def _union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def reference_height(heights: np.ndarray, areas: np.ndarray) -> float:
+    """The typical digit height: the median height of the substantial components (area >= 15% of the largest)."""
+    if heights.size == 0:
+        return 0.0
+    substantial = areas >= 0.15 * areas.max()
+    return float(np.median(heights[substantial]))
+
+
+def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
+    """Connected components -> digit candidates, merging fragments of one digit and dropping specks.
+
+    Two groups merge when the union still has a digit's size and either they are
+    stacked in the same column (the bar of a 5, a vertical stroke broken in two) or
+    one of them is a small fragment close by (a dashed stroke).
+    """
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 1:
+        return [], 0.0
+    stats = stats[1:]
+    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    # Cap the work on a page of noise: the 300 largest components are plenty for a number.
+    order = np.argsort(-areas)[:300]
+    stats, areas = stats[order], areas[order]
+    ids = order + 1
+    height = reference_height(stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64), areas)
+    min_area = max(4.0, 0.002 * height * height)
+    keep = areas >= min_area
+    stats, ids = stats[keep], ids[keep]
+
+    groups: list[list[int]] = [[int(i)] for i in ids]
+    boxes = [tuple(int(v) for v in s[:4]) for s in stats]
+    heights = [b[3] for b in boxes]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                if _belong_together(boxes[i], boxes[j], heights[i], heights[j], height):
+                    boxes[i] = _union_box(boxes[i], boxes[j])
+                    heights[i] = boxes[i][3]
+                    groups[i] += groups[j]
+                    del boxes[j], groups[j], heights[j]
+                    changed = True
+                    break
+            if changed:
+                break
+
+    blobs = []
+    for (x, y, w, h), members in zip(boxes, groups, strict=True):
+        # Specks: far smaller than a digit in both directions, even after merging.
+        if max(w, h) < 0.3 * height:
+            continue
+        mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
+        blobs.append(Blob(x, y, w, h, mask))
+    return blobs, height
+
+
+def _belong_together(a, b, ha: int, hb: int, height: float) -> bool:  # noqa: ANN001 - boxes
+    union = _union_box(a, b)
+    if union[3] > MERGED_MAX_HEIGHT * height or union[2] > MERGED_MAX_WIDTH * height:
+        return False
+    overlap_x = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    gap_x = max(0, -overlap_x)
+    gap_y = max(0, max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3]))
+    stacked = overlap_x >= 0.5 * min(a[2], b[2]) and gap_y <= 0.35 * height
+    small = min(ha, hb) < 0.6 * height and max(gap_x, gap_y) <= 0.15 * height
+    return bool(stacked or small)
+
+
+def group_lines(blobs: list[Blob]) -> list[list[Blob]]:
+    """Blobs -> lines (top to bottom), each left to right, wide gaps splitting a line into separate numbers.
+
+    Blobs are chained left to right: one joins the line whose last blob is nearest
+    in height, within half a digit, so a line written at a slant stays one line.
+    """
+    lines: list[list[Blob]] = []
+    for blob in sorted(blobs, key=lambda b: b.x + b.w / 2):
+        best, best_dy = None, None
+        for line in lines:
+            last = line[-1]
+            dy = abs(last.cy - blob.cy)
+            if dy <= 0.5 * max(last.h, blob.h) and (best_dy is None or dy < best_dy):
+                best, best_dy = line, dy
+        if best is None:
+            lines.append([blob])
+        else:
+            best.append(blob)
+    lines.sort(key=lambda line: float(np.mean([b.cy for b in line])))
+    numbers: list[list[Blob]] = []
+    for line in lines:
+        line_height = float(np.median([b.h for b in line]))
+        current = [line[0]]
+        for previous, blob in zip(line, line[1:], strict=False):
+            if blob.x - (previous.x + previous.w) > GROUP_GAP * line_height:
+                numbers.append(current)
+                current = []
+            current.append(blob)
+        numbers.append(current)
+    return numbers
+
+
+def cut_candidates(blob: Blob, line_height: float, limit: int = 8) -> list[int]:
+    """Columns (blob coordinates) where a blob of touching digits may be cut.
+
+    The minima of the column ink profile (where two digits touch, little ink), plus
+    even divisions of the blob into 2..4 digit widths.
+    """
+    import cv2
+
+    profile = blob.mask.sum(axis=0).astype(np.float32)
+    width = blob.w
+    margin = max(2, int(0.12 * line_height))
+    if width < 2 * margin + 1:
+        return []
+    smooth = cv2.GaussianBlur(profile[None, :], (0, 0), sigmaX=max(1.0, 0.03 * line_height))[0]
+    inner = np.arange(margin, width - margin)
+    values = smooth[inner]
+    is_min = (values <= np.roll(values, 1)) & (values <= np.roll(values, -1))
+    minima = sorted(inner[is_min], key=lambda c: smooth[c])
+    cuts: list[int] = []
+    spacing = max(2, int(0.15 * line_height))
+    expected = max(2, min(4, int(round(width / (0.7 * line_height)))))
+    even = [int(round(width * k / n)) for n in range(2, expected + 1) for k in range(1, n)]
+    for c in list(minima[:limit]) + even:
+        if margin <= c <= width - margin and all(abs(c - other) >= spacing for other in cuts):
+            cuts.append(int(c))
+    return sorted(cuts)
+
+
+def best_partition(points: list[int], scores: dict[tuple[int, int], float]) -> list[tuple[int, int]]:
+    """The partition of [points[0], points[-1]] into scored segments with the highest total score.
+
+    ``scores[(i, j)]`` is the score of the segment from ``points[i]`` to ``points[j]``;
+    missing pairs are not allowed. Dynamic programming over the cut points.
+    """
+    n = len(points)
+    best = [-np.inf] * n
+    back = [-1] * n
+    best[0] = 0.0
+    for j in range(1, n):
+        for i in range(j):
+            if (i, j) in scores and best[i] > -np.inf:
+                total = best[i] + scores[(i, j)]
+                if total > best[j]:
+                    best[j], back[j] = total, i
+    if back[-1] < 0:
+        return [(0, n - 1)]
+    segments = []
+    j = n - 1
+    while j > 0:
+        segments.append((back[j], j))
+        j = back[j]
+    return segments[::-1]
