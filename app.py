@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.common import leave_legacy_pages_mode
+
+leave_legacy_pages_mode()  # see its docstring: Streamlit's legacy mode for a folder named pages/
 st.set_page_config(page_title="DigitSight", page_icon=":material/pin:", layout="wide")
 
+# Each url_path is the page's file name: links stay stable, and leave_legacy_pages_mode relies on it.
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/predictor.py", title="Read a number", icon=":material/draw:", url_path="predictor"),

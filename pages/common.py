@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "assets" / "examples"
 COLLABORATORS_FILE = ROOT / "docs" / "collaborators.toml"
 
+MODEL_ENV = "DIGITSIGHT_MODEL"
 # Session-state key the home page sets to open an example in the predictor.
 EXAMPLE_REQUEST = "example_request"
 
@@ -39,32 +41,38 @@ def classifier() -> Classifier:
     """
     from digitsight.classifier import load_classifier
 
-    return load_classifier()
+    return load_classifier(model_path())
 
 
-def _report_path() -> Path:
+def model_path() -> Path:
+    """The model the dashboard serves; its report and misclassified images sit beside it.
+
+    The shipped model, unless ``$DIGITSIGHT_MODEL`` names another ``.keras`` file (say, a
+    fresh training run to try out before it replaces the shipped one).
+    """
     from digitsight.classifier import DEFAULT_MODEL_PATH
-    from digitsight.evaluation import report_path_for
 
-    return report_path_for(DEFAULT_MODEL_PATH)
+    return Path(os.environ.get(MODEL_ENV) or DEFAULT_MODEL_PATH)
 
 
 @st.cache_data(show_spinner=False)
-def _load_report(path: str, modified: float) -> dict[str, Any]:
+def _load_report(model: str, modified: float) -> dict[str, Any]:
     # ``modified`` is part of the cache key: a retrained model's report is picked up.
     from digitsight.evaluation import load_report
 
-    return load_report(Path(path))
+    return load_report(Path(model))
 
 
 def report() -> dict[str, Any]:
-    """The shipped model's evaluation report (cached; raises DigitSightError if missing)."""
-    path = _report_path()
+    """The served model's evaluation report (cached; raises DigitSightError if missing)."""
+    from digitsight.evaluation import report_path_for
+
+    path = report_path_for(model_path())
     if not path.is_file():
         raise DigitSightError(
             "The model's evaluation report is missing. Train the model first: `python training/train.py`."
         )
-    return _load_report(str(path), path.stat().st_mtime)
+    return _load_report(str(model_path()), path.stat().st_mtime)
 
 
 def examples() -> list[dict[str, Any]]:
@@ -78,6 +86,25 @@ def open_example(file: str) -> None:
     st.session_state[EXAMPLE_REQUEST] = file
 
 
+def leave_legacy_pages_mode() -> None:
+    """Make sure this run goes through ``app.py``'s ``st.navigation``, not Streamlit's old pages/ mode.
+
+    Streamlit 1.67 runs a server's first script runs in its legacy multipage mode when a
+    folder named ``pages/`` sits next to the main script (the product's layout): it lists
+    every ``pages/*.py`` file in the sidebar (``common`` included) and runs the requested
+    page without ``app.py``, until some run calls ``st.navigation`` itself. The flag it
+    keeps is still set while such a run executes, so seeing it here means "legacy run":
+    clear it and rerun at once; the rerun goes through ``app.py`` and, because each
+    ``url_path`` in app.py equals the page's file name, lands on the same page.
+    (``streamlit.runtime.pages_manager`` is internal: recheck this when upgrading Streamlit.)
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def run_page(main: Callable[[], None]) -> None:
     """Run a page's body; any failure becomes a plain ``st.error``, never a stack trace.
 
@@ -86,6 +113,7 @@ def run_page(main: Callable[[], None]) -> None:
     Streamlit's own control flow (st.rerun, st.switch_page) derives from BaseException
     and passes through.
     """
+    leave_legacy_pages_mode()
     try:
         main()
     except DigitSightError as error:

@@ -8,6 +8,7 @@ it: a page view never re-runs the 10,000 predictions.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from digitsight.errors import DigitSightError
-from pages.common import percent, report, run_page
+from pages.common import model_path, percent, report, run_page
 
 COUNTS = "Counts"
 RATES = "Rates (row-normalized)"
@@ -82,7 +83,7 @@ def per_class_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def misclassified_images(indices: tuple[int, ...]) -> np.ndarray | None:
+def misclassified_images(model: str, indices: tuple[int, ...]) -> np.ndarray | None:
     """The misclassified test images (K, 28, 28) uint8, in the report's order, or None if unavailable.
 
     First from the file saved beside the model; else from a local MNIST cache (no
@@ -91,7 +92,7 @@ def misclassified_images(indices: tuple[int, ...]) -> np.ndarray | None:
     from digitsight.evaluation import load_misclassified
 
     try:
-        saved = load_misclassified()
+        saved = load_misclassified(Path(model))
         if list(saved["indices"]) == list(indices) and saved["images"].max() > 1:
             return saved["images"]
     except DigitSightError:
@@ -106,7 +107,7 @@ def misclassified_images(indices: tuple[int, ...]) -> np.ndarray | None:
 
 def gallery(wrong: list[dict[str, int]]) -> None:
     """The misclassified test digits with their true and predicted labels, filterable."""
-    images = misclassified_images(tuple(item["index"] for item in wrong))
+    images = misclassified_images(str(model_path()), tuple(item["index"] for item in wrong))
     left, right, _ = st.columns([1, 1, 3])
     any_digit = "any"
     true_filter = left.selectbox("True digit", [any_digit, *range(10)], key="wrong-true")
@@ -210,7 +211,11 @@ def main() -> None:
             },
         )
     with plot:
-        st.image(heatmap_png(matrix, normalized=mode == RATES), caption=f"Confusion matrix ({mode.lower()})")
+        st.image(
+            heatmap_png(matrix, normalized=mode == RATES),
+            caption=f"Confusion matrix ({mode.lower()})",
+            alt="Confusion-matrix heatmap",
+        )
 
     st.subheader("Misclassified test digits")
     gallery(wrong)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from pages.common import EXAMPLE_REQUEST, classifier, examples, percent, run_page
+from digitsight.reading import LOW_CONFIDENCE
+from pages.common import EXAMPLE_REQUEST, classifier, examples, model_path, percent, run_page
 
 if TYPE_CHECKING:
     from digitsight.reading import Digit, Reading
@@ -27,10 +28,6 @@ CAMERA = "Take a photo"
 DRAW = "Draw"
 EXAMPLE = "Try an example"
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"]
-
-# A digit whose top answer has less probability than this is flagged for the user to check.
-# On MNIST test digits the model is right ~99.9% of the time above it and much less below.
-UNSURE_BELOW = 0.80
 
 CANVAS_HEIGHT = 280
 CANVAS_WIDTH = 760
@@ -58,15 +55,16 @@ def analyse(image: Image) -> tuple[Reading, np.ndarray]:
     from digitsight.annotate import annotate
 
     classifier()  # the process-wide model, loaded once under its own spinner
-    reading = read(image)
+    reading = read(image, model_path=model_path())
     return reading, annotate(image, reading)
 
 
-@st.cache_data(show_spinner="Synthesizing speech...", max_entries=32)
 def speech_wav(text: str) -> bytes:
+    """WAV bytes of ``text`` (digitsight.speech keeps its own cache of recent texts)."""
     from digitsight.speech import synthesize
 
-    return synthesize(text)
+    with st.spinner("Synthesizing speech..."):
+        return synthesize(text)
 
 
 # ---------------------------------------------------------------------------
@@ -188,7 +186,7 @@ def number_html(line: str, digits: list[Digit]) -> str:
     """One line of the number, large, with unsure digits underlined in orange."""
     spans = []
     for digit in digits:
-        if digit.confidence < UNSURE_BELOW:
+        if digit.confidence < LOW_CONFIDENCE:
             title = f"unsure: {percent(digit.confidence, 0)}"
             spans.append(f'<span class="ds-unsure" title="{html.escape(title)}">{digit.value}</span>')
         else:
@@ -200,10 +198,13 @@ def number_html(line: str, digits: list[Digit]) -> str:
 def show_reading(image: Image, name: str) -> None:
     reading, annotated = analyse(image)
     st.markdown(STYLE, unsafe_allow_html=True)
-    for warning in reading.warnings:
-        st.warning(warning, icon=":material/warning:")
     if not reading.digits:
-        st.info("No digits found in this image.", icon=":material/search_off:")
+        show_warnings(reading.warnings)
+        st.info(
+            "Nothing to read here. Digits read best dark on light paper (or light on dark), "
+            "written apart from each other, filling a good part of the picture.",
+            icon=":material/search_off:",
+        )
         st.image(annotated, caption=name, width="content")
         return
 
@@ -213,13 +214,7 @@ def show_reading(image: Image, name: str) -> None:
         st.caption(f"DigitSight reads {len(reading.lines)} numbers:" if several else "DigitSight reads:")
         for index, line in enumerate(reading.lines):
             st.markdown(number_html(line, [d for d in reading.digits if d.line == index]), unsafe_allow_html=True)
-        unsure = [d for d in reading.digits if d.confidence < UNSURE_BELOW]
-        if unsure:
-            st.warning(
-                f"{len(unsure)} digit{'s' if len(unsure) > 1 else ''} unsure (underlined): check "
-                f"{'them' if len(unsure) > 1 else 'it'} below.",
-                icon=":material/help:",
-            )
+        show_warnings(reading.warnings)  # includes each low-confidence digit, with its alternatives
         read_aloud(reading)
         st.download_button(
             "Download the reading (JSON)",
@@ -236,9 +231,16 @@ def show_reading(image: Image, name: str) -> None:
     st.subheader("How the model saw each digit")
     st.caption(
         "Each digit as the network saw it: cut out, scaled into 28x28 pixels and centred, white on black "
-        f"like the MNIST digits it learned from. Digits below {percent(UNSURE_BELOW, 0)} confidence are flagged."
+        f"like the MNIST digits it learned from. Digits below {percent(LOW_CONFIDENCE, 0)} confidence are flagged."
     )
     digit_gallery(reading)
+
+
+def show_warnings(warnings: list[str]) -> None:
+    """The reading's notes (low-confidence digits, image problems) in one box."""
+    if warnings:
+        items = "\n".join(f"- {note[:1].upper()}{note[1:]}" for note in warnings)
+        st.warning(items, icon=":material/warning:")
 
 
 def digit_gallery(reading: Reading) -> None:
@@ -254,15 +256,19 @@ def digit_gallery(reading: Reading) -> None:
                     crop = (np.clip(digit.crop, 0, 1) * 255).round().astype(np.uint8)
                     st.image(np.kron(crop, np.ones((4, 4), dtype=np.uint8)), width="stretch")
                     st.markdown(f"**{digit.value}** &nbsp; {percent(digit.confidence, 1)}")
-                    if digit.confidence < UNSURE_BELOW:
+                    if digit.confidence < LOW_CONFIDENCE:
                         st.badge("unsure", icon=":material/warning:", color="orange")
                     others = ", ".join(f"{value}: {percent(p, 1)}" for value, p in digit.top3[1:])
                     st.caption(f"next: {others}")
 
 
 def read_aloud(reading: Reading) -> None:
-    """A "Read aloud" button; once pressed, a WAV player (or the browser's own speech if no engine)."""
-    from digitsight.speech import spoken_text
+    """A "Read aloud" control: a WAV of the number from the server's speech engine, played by the browser.
+
+    Without an engine on the server (digitsight.speech says so up front, or synthesis fails) the
+    browser's own Web Speech API reads it instead, from a button in a small iframe.
+    """
+    from digitsight.speech import SpeechUnavailable, speech_available, spoken_text
 
     style = st.radio(
         "Say it as",
@@ -272,24 +278,26 @@ def read_aloud(reading: Reading) -> None:
         key="speech-style",
     )
     text = spoken_text(reading, style=style)
+    available, reason = speech_available()
+    if not available:
+        browser_speech(text, f"Your browser reads it: {reason}.")
+        return
     if st.button("Read aloud", icon=":material/volume_up:", key="read-aloud"):
         st.session_state["spoken"] = text
-    # Remembered, so the player stays through later reruns of the same reading.
+    # Remembered, so the player stays through later reruns for the same reading.
     if st.session_state.get("spoken") == text:
-        play(text)
-
-
-def play(text: str) -> None:
-    from digitsight.speech import SpeechUnavailable, browser_speech_html, speech_available
-
-    if speech_available():
         try:
             st.audio(speech_wav(text), format="audio/wav", autoplay=True)
-            return
-        except SpeechUnavailable:
-            pass  # the engine went away since the check: fall back to the browser
-    st.caption("No speech engine on the server: your browser reads it instead.")
+        except SpeechUnavailable as error:
+            browser_speech(text, f"The server could not speak ({error}); your browser can.")
+
+
+def browser_speech(text: str, note: str) -> None:
+    """The Web Speech API fallback: its own "Read aloud" button, in an iframe so its script runs."""
+    from digitsight.speech import browser_speech_html
+
     st.iframe(browser_speech_html(text), height=60)
+    st.caption(note)
 
 
 def image_key(image: Image) -> str:

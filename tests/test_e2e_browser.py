@@ -1,0 +1,198 @@
+"""End to end: ``streamlit run app.py`` on localhost, driven by a real headless Chromium.
+
+Uses Debian's ``/usr/bin/chromium`` through Playwright's Python package (no bundled
+browsers). Screenshots of every page go to ``artifacts/e2e/`` (ignored by git) for a
+person to look at. Marked ``browser``; skipped, with the reason, where Chromium or the
+shipped model is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from digitsight.speech import speech_available
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+ARTIFACTS = REPO_ROOT / "artifacts" / "e2e"
+EXAMPLES_DIR = REPO_ROOT / "assets" / "examples"
+EXAMPLES = json.loads((EXAMPLES_DIR / "examples.json").read_text())
+SERVER_START_TIMEOUT = 120  # seconds; the server imports Streamlit only, the model loads on first use
+READ_TIMEOUT_MS = 120_000  # the first reading loads the model on a busy 2-core machine
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"streamlit did not answer {url}/_stcore/health within {SERVER_START_TIMEOUT} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(shipped_model_path: Path) -> Iterator[str]:
+    """A ``streamlit run app.py`` server on a free port, always stopped afterwards."""
+    port = free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / "server.log"
+    with log.open("w") as log_file:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+                "--server.headless", "true",
+                "--server.port", str(port),
+                "--server.address", "127.0.0.1",
+            ],
+            cwd=REPO_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(url, server, log)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def expect_no_error(page: Page) -> None:
+    """No Streamlit exception box and no st.error on the page."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
+
+
+def shown_number(page: Page) -> str:
+    """The number(s) the predictor shows large, lines joined by one space, once it shows one."""
+    numbers = page.locator(".ds-number")
+    numbers.first.wait_for(timeout=READ_TIMEOUT_MS)
+    return " ".join(text.strip() for text in numbers.all_inner_texts())
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("", "DigitSight"),
+        ("predictor", "Read a number"),
+        ("evaluation", "Model evaluation"),
+        ("collaborators", "Collaborators"),
+    ],
+)
+def test_every_page_renders(page: Page, app_url: str, path: str, heading: str) -> None:
+    page.goto(f"{app_url}/{path}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    if path == "evaluation":  # the heatmap is an image; wait until it is there and loaded
+        expect(page.get_by_role("img", name="Confusion-matrix heatmap")).to_be_visible()
+        page.wait_for_function("() => Array.from(document.images).every(image => image.complete)")
+    expect_no_error(page)
+    # The sidebar lists the four pages by title (not the file names of pages/).
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in ("Home", "Read a number", "Model evaluation", "Collaborators"):
+        expect(nav.get_by_text(title, exact=True)).to_be_visible()
+    page.screenshot(path=ARTIFACTS / f"page-{path or 'home'}.png", full_page=True)
+
+
+def test_upload_shows_the_number_and_read_aloud_plays_it(page: Page, app_url: str) -> None:
+    example = next(item for item in EXAMPLES if " " in item["number"])  # two lines: two numbers
+    page.goto(f"{app_url}/predictor")
+    page.locator('input[type="file"]').set_input_files(EXAMPLES_DIR / example["file"])
+    assert shown_number(page) == example["number"]
+    expect_no_error(page)
+    page.screenshot(path=ARTIFACTS / "predictor-upload.png", full_page=True)
+
+    available, reason = speech_available()  # the server inherits this process's environment
+    if not available:
+        pytest.skip(f"Read aloud needs the speech engine on the server: {reason}")
+    page.get_by_role("button", name="Read aloud").click()
+    expect(page.locator("audio")).to_have_count(1, timeout=60_000)
+    expect_no_error(page)
+
+
+def test_drawing_on_the_canvas_is_read(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/predictor")
+    page.get_by_role("button", name="Draw", exact=True).click()
+    expect(page.get_by_text("The canvas is empty")).to_be_visible()
+    # streamlit-drawable-canvas (a components-v2 element, in the page itself) stacks Fabric.js
+    # canvases; the top one takes the pointer events.
+    canvas = page.locator("canvas").last
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    left, top = box["x"], box["y"]
+
+    def stroke(points: list[tuple[float, float]]) -> None:
+        page.mouse.move(left + points[0][0], top + points[0][1])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            for step in range(1, 11):  # many small moves, as a hand makes
+                page.mouse.move(left + x0 + (x1 - x0) * step / 10, top + y0 + (y1 - y0) * step / 10)
+        page.mouse.up()
+
+    stroke([(110, 50), (110, 230)])  # a 1
+    stroke([(190, 55), (290, 55), (225, 230)])  # a 7: the bar, then the slanted stem
+    assert shown_number(page) == "17"
+    expect_no_error(page)
+    page.screenshot(path=ARTIFACTS / "predictor-draw.png", full_page=True)
