@@ -108,7 +108,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
                     stop = plan.points[j]
                     whole = i == 0 and j == len(plan.points) - 1
                     if not whole and stop - start > PIECE_MAX_ASPECT * line_height:
-                        break
+                        continue
                     piece = blob if whole else blob.piece(start, stop)
                     if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
                         continue

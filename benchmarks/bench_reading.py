@@ -1,0 +1,146 @@
+"""Measure ``digitsight.read`` on photo-like images made from MNIST TEST digits, and on real images.
+
+Per category: exact-match rate of the whole number and character error rate (edit
+distance / length of the true text, spaces between lines included). Then the real
+images with labels in ``../shared/samples/realworld/`` as their own category (left
+out, with a note, where that folder is absent). Then latency by image size for a
+photo of a 6-digit number: p50 and p95 of ``read(jpeg_bytes)`` with the model
+already loaded (decoding included). Prints figures; asserts nothing.
+
+Run:
+    python benchmarks/bench_reading.py [--per-category 80] [--source test] [--repeats 20]
+    python benchmarks/bench_reading.py --source train   # the set to tune on: never tune on test digits
+    python benchmarks/bench_reading.py --failures DIR   # also write each misread image, annotated, to DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REALWORLD = ROOT.parent / "shared" / "samples" / "realworld"
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance between two strings."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
+
+
+def score(pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    """(exact-match rate, character error rate) over (truth, read) pairs."""
+    exact = sum(truth == got for truth, got in pairs) / len(pairs)
+    errors = sum(edit_distance(truth, got) for truth, got in pairs)
+    return exact, errors / sum(len(truth) for truth, _ in pairs)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-category", type=int, default=80, help="images per synthetic category")
+    parser.add_argument("--source", choices=["test", "train"], default="test", help="MNIST digits to draw from")
+    parser.add_argument("--categories", help="comma-separated subset of the categories")
+    parser.add_argument("--repeats", type=int, default=20, help="timed readings per image size")
+    parser.add_argument("--model", help="a .keras model other than the shipped one")
+    parser.add_argument("--failures", metavar="DIR", help="write misread images, annotated, to DIR")
+    parser.add_argument("--no-latency", action="store_true", help="skip the latency measurement")
+    args = parser.parse_args()
+
+    import synthetic
+
+    import digitsight
+    from digitsight.classifier import load_classifier
+
+    started = time.perf_counter()
+    load_classifier(args.model)
+    print(f"model loaded in {time.perf_counter() - started:.1f} s")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}")
+    categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
+    failures = Path(args.failures) if args.failures else None
+    if failures:
+        failures.mkdir(parents=True, exist_ok=True)
+
+    print(f"\nsynthetic images from MNIST {args.source.upper()} digits, {args.per_category} per category")
+    print(f"{'category':<16}{'images':>7}{'exact':>9}{'CER':>8}{'median ms':>11}")
+    everything: list[tuple[str, str]] = []
+    for category in categories:
+        pairs, times = [], []
+        for index in range(args.per_category):
+            sample = synthetic.make_image(category, index, args.source)
+            t0 = time.perf_counter()
+            reading = digitsight.read(sample.data, model_path=args.model)
+            times.append((time.perf_counter() - t0) * 1000)
+            pairs.append((sample.label, reading.number))
+            if failures and reading.number != sample.label:
+                _save_failure(failures / f"{category}_{index:03d}_{sample.label}_{reading.number}.png", sample, reading)
+        everything += pairs
+        exact, cer = score(pairs)
+        print(f"{category:<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}{statistics.median(times):>11.1f}")
+    exact, cer = score(everything)
+    print(f"{'ALL synthetic':<16}{len(everything):>7}{exact:>9.1%}{cer:>8.1%}")
+
+    labels = REALWORLD / "labels.csv"
+    if labels.is_file():
+        pairs = []
+        with labels.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for row in rows:
+            reading = digitsight.read(REALWORLD / row["file"], model_path=args.model)
+            pairs.append((row["label"], reading.number))
+            mark = "ok" if row["label"] == reading.number else "MISREAD"
+            kind = f"{row['kind']}, {row['polarity']}"
+            print(f"  real {row['file']} ({kind}): {row['label']!r} -> {reading.number!r} {mark}")
+        exact, cer = score(pairs)
+        print(f"{'real-world':<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}")
+    else:
+        print(f"real-world: left out, {labels} is absent")
+
+    if not args.no_latency:
+        print(f"\nlatency of read(jpeg bytes), 6-digit number, model loaded, {args.repeats} runs per size")
+        print(f"{'size':<22}{'p50 ms':>9}{'p95 ms':>9}{'read right':>12}")
+        for megapixels in (0.3, 1.0, 3.0, 12.0):
+            times, right = [], 0
+            samples = [synthetic.photo_of_size(megapixels, 6, index, args.source) for index in range(5)]
+            for index in range(args.repeats):
+                sample = samples[index % len(samples)]
+                t0 = time.perf_counter()
+                reading = digitsight.read(sample.data, model_path=args.model)
+                times.append((time.perf_counter() - t0) * 1000)
+                right += reading.number == sample.label
+            size = f"{sample.size[0]}x{sample.size[1]} ({megapixels:g} MP)"
+            p50, p95 = percentile(times, 50), percentile(times, 95)
+            print(f"{size:<22}{p50:>9.1f}{p95:>9.1f}{right / len(times):>12.0%}")
+    return 0
+
+
+def _save_failure(path: Path, sample, reading) -> None:  # noqa: ANN001
+    from PIL import Image
+
+    from digitsight.annotate import annotate
+
+    Image.fromarray(annotate(sample.data, reading)).save(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""``python -m digitsight read [--json] [--annotate OUT_DIR] [--speak WAV] [--model PATH] IMAGE...``
+
+With ``--json``, one JSON object per image and line (JSON Lines)::
+
+    {"file", "number", "lines", "digits": [{"value", "confidence", "box": [x, y, w, h]}], "ms", "warnings"}
+
+A file that cannot be read gives ``{"file", "error"}``; the other files still run,
+and the exit code is 1. Without ``--json``, one human-readable line per image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from digitsight.errors import DigitSightError
+
+
+def reading_record(file: str, reading, ms: float) -> dict:  # noqa: ANN001 - a Reading
+    """The JSON object for one image read (the CLI contract in docs/DESIGN)."""
+    return {
+        "file": file,
+        "number": reading.number,
+        "lines": list(reading.lines),
+        "digits": [
+            {"value": d.value, "confidence": round(d.confidence, 4), "box": list(d.box)} for d in reading.digits
+        ],
+        "ms": round(ms, 1),
+        "warnings": list(reading.warnings),
+    }
+
+
+def run_read(args: argparse.Namespace) -> int:
+    """Read every image in ``args.images``; returns the exit code (1 if any file failed)."""
+    from digitsight.classifier import load_classifier
+    from digitsight.imaging import load_image
+    from digitsight.reading import read_loaded
+
+    classifier = load_classifier(args.model)  # a bad model fails the whole run, before any image
+    out_dir = Path(args.annotate) if args.annotate else None
+    written: set[Path] = set()
+    readings = []
+    failed = False
+    for file in args.images:
+        started = time.perf_counter()
+        try:
+            loaded = load_image(Path(file))
+            reading = read_loaded(loaded, classifier)
+            ms = (time.perf_counter() - started) * 1000
+            if out_dir is not None:
+                _write_annotated(out_dir, file, loaded, reading, written)
+        except DigitSightError as error:
+            failed = True
+            if args.json:
+                print(json.dumps({"file": file, "error": str(error)}), flush=True)
+            else:
+                print(f"{file}: error: {error}", file=sys.stderr, flush=True)
+            continue
+        readings.append(reading)
+        if args.json:
+            print(json.dumps(reading_record(file, reading, ms)), flush=True)
+        else:
+            print(f"{file}: {reading.number or '(no digits found)'}  ({ms:.0f} ms)", flush=True)
+            for warning in reading.warnings:
+                print(f"  warning: {warning}", flush=True)
+    if args.speak:
+        failed |= not _speak(args.speak, readings)
+    return 1 if failed else 0
+
+
+def _write_annotated(out_dir: Path, file: str, loaded, reading, written: set[Path]) -> None:  # noqa: ANN001
+    from PIL import Image
+
+    from digitsight.annotate import annotate
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DigitSightError(f"cannot create the folder {out_dir}: {error.strerror or error}") from error
+    target = out_dir / f"{Path(file).stem}.annotated.png"
+    counter = 2
+    while target in written:  # two inputs with one name (a/x.png, b/x.png) must not overwrite each other
+        target = out_dir / f"{Path(file).stem}.{counter}.annotated.png"
+        counter += 1
+    written.add(target)
+    try:
+        Image.fromarray(annotate(loaded, reading)).save(target)
+    except OSError as error:
+        raise DigitSightError(f"cannot write {target}: {error.strerror or error}") from error
+
+
+def _speak(path: str, readings: list) -> bool:
+    """Write what was read, spoken (one image after another), to the WAV file ``path``; False on failure."""
+    from digitsight.speech import spoken_text, synthesize
+
+    if not readings:
+        print("error: nothing to speak: no image could be read", file=sys.stderr)
+        return False
+    try:
+        audio = synthesize(" ".join(spoken_text(reading, style="number") for reading in readings))
+        Path(path).write_bytes(audio)
+    except DigitSightError as error:
+        print(f"error: cannot speak the number: {error}", file=sys.stderr)
+        return False
+    except OSError as error:
+        print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
