@@ -25,9 +25,10 @@ def main() -> None:
 
     st.subheader("Who built it")
     team = data.get("team", [])
-    for row_start in range(0, len(team), 3):
-        columns = st.columns(3)
-        for column, person in zip(columns, team[row_start : row_start + 3], strict=False):
+    per_row = min(4, max(1, len(team)))
+    for row_start in range(0, len(team), per_row):
+        columns = st.columns(per_row)
+        for column, person in zip(columns, team[row_start : row_start + per_row], strict=False):
             with column.container(border=True):
                 st.markdown(f"**{person['role']}**")
                 st.caption(person["name"])

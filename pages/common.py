@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import streamlit as st
 
 from digitsight.errors import DigitSightError
@@ -79,6 +80,24 @@ def examples() -> list[dict[str, Any]]:
     """The example gallery: [{"file", "caption", "number", "path"}], from assets/examples/examples.json."""
     index = json.loads((EXAMPLES_DIR / "examples.json").read_text())
     return [{**item, "path": EXAMPLES_DIR / item["file"]} for item in index]
+
+
+@st.cache_data(show_spinner=False)
+def thumbnail(path: str, aspect: float = 2.4) -> np.ndarray:
+    """The image at ``path`` padded to width/height = ``aspect`` with its own corner colour.
+
+    Gallery cards then line up, whatever each example's shape.
+    """
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(path).convert("RGB"))
+    height, width = pixels.shape[:2]
+    target_w, target_h = max(width, round(height * aspect)), max(height, round(width / aspect))
+    canvas = np.empty((target_h, target_w, 3), dtype=np.uint8)
+    canvas[:] = pixels[0, 0]
+    top, left = (target_h - height) // 2, (target_w - width) // 2
+    canvas[top : top + height, left : left + width] = pixels
+    return canvas
 
 
 def open_example(file: str) -> None:

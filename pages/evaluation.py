@@ -160,13 +160,13 @@ def training_details(training: dict[str, Any]) -> None:
         "training_seconds": lambda v: f"{v / 60:.1f} min ({v:,.0f} s)",
     }
     rows = [
-        {"": label, "value": str(formatters.get(key, str)(training[key]))}
+        {"": label, " ": str(formatters.get(key, str)(training[key]))}
         for key, label in labels.items()
         if key in training
     ]
     versions = training.get("versions", {})
     if versions:
-        rows.append({"": "Versions", "value": ", ".join(f"{name} {version}" for name, version in versions.items())})
+        rows.append({"": "Versions", " ": ", ".join(f"{name} {version}" for name, version in versions.items())})
     st.table(pd.DataFrame(rows).set_index(""))
     if "command" in training:
         st.caption("Reproduce with:")

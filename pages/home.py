@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import examples, open_example, percent, report, run_page
+from pages.common import examples, open_example, percent, report, run_page, thumbnail
 
 
 def headline_figures() -> None:
@@ -34,7 +34,7 @@ def gallery() -> None:
     columns = st.columns(len(items))
     for column, item in zip(columns, items, strict=True):
         with column.container(border=True):
-            st.image(str(item["path"]), width="stretch")
+            st.image(thumbnail(str(item["path"])), width="stretch")
             st.caption(item["caption"])
             if st.button(
                 "Try it",

@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 from digitsight.reading import LOW_CONFIDENCE
-from pages.common import EXAMPLE_REQUEST, classifier, examples, model_path, percent, run_page
+from pages.common import EXAMPLE_REQUEST, classifier, examples, model_path, percent, run_page, thumbnail
 
 if TYPE_CHECKING:
     from digitsight.reading import Digit, Reading
@@ -34,10 +34,10 @@ CANVAS_WIDTH = 760
 
 STYLE = """
 <style>
-.ds-number {font-size: 4.2rem; font-weight: 700; line-height: 1.1; letter-spacing: 0.06em;
-            font-variant-numeric: tabular-nums; margin: 0 0 0.2rem 0; word-break: break-all;}
-.ds-number .ds-unsure {color: #c2410c; text-decoration: underline wavy #f97316 2px;
-                       text-underline-offset: 0.18em;}
+div.ds-number {font-size: 4.2rem; font-weight: 700; line-height: 1.15; letter-spacing: 0.06em;
+               font-variant-numeric: tabular-nums; margin: 0 0 0.3rem 0; word-break: break-all;}
+div.ds-number span.ds-unsure {color: #c2410c; text-decoration: underline wavy #f97316 3px;
+                              text-underline-offset: 0.15em;}
 </style>
 """
 
@@ -164,7 +164,7 @@ def from_examples() -> tuple[Image, str] | None:
     for column, item in zip(columns, items, strict=True):
         chosen = st.session_state["example"] == item["file"]
         with column.container(border=True):
-            st.image(str(item["path"]), width="stretch")
+            st.image(thumbnail(str(item["path"])), width="stretch")
             st.button(
                 item["caption"],
                 key=f"example-{item['file']}",
@@ -192,7 +192,7 @@ def number_html(line: str, digits: list[Digit]) -> str:
         else:
             spans.append(str(digit.value))
     text = "".join(spans) if len(digits) == len(line) else html.escape(line)
-    return f'<p class="ds-number">{text}</p>'
+    return f'<div class="ds-number">{text}</div>'
 
 
 def show_reading(image: Image, name: str) -> None:
@@ -244,7 +244,8 @@ def show_warnings(warnings: list[str]) -> None:
 
 
 def digit_gallery(reading: Reading) -> None:
-    per_row = 10
+    """Each digit's 28x28 crop (4x, pixels kept sharp) with its value, confidence and runners-up."""
+    per_row = 8
     for index, _line in enumerate(reading.lines):
         digits = [d for d in reading.digits if d.line == index]
         if len(reading.lines) > 1:
@@ -258,8 +259,7 @@ def digit_gallery(reading: Reading) -> None:
                     st.markdown(f"**{digit.value}** &nbsp; {percent(digit.confidence, 1)}")
                     if digit.confidence < LOW_CONFIDENCE:
                         st.badge("unsure", icon=":material/warning:", color="orange")
-                    others = ", ".join(f"{value}: {percent(p, 1)}" for value, p in digit.top3[1:])
-                    st.caption(f"next: {others}")
+                    st.caption("then " + ", ".join(f"{value} {percent(p, 0)}" for value, p in digit.top3[1:]))
 
 
 def read_aloud(reading: Reading) -> None:

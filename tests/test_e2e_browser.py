@@ -126,6 +126,20 @@ def expect_no_error(page: Page) -> None:
     expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
 
 
+def screenshot(page: Page, name: str) -> None:
+    """The whole page into artifacts/e2e/<name>.png.
+
+    Streamlit scrolls inside its own container, so a full-page screenshot would stop at the
+    viewport: make the viewport as tall as the content first, then put it back.
+    """
+    viewport = page.viewport_size
+    height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))")
+    page.set_viewport_size({"width": viewport["width"], "height": min(max(viewport["height"], height), 6000)})
+    page.wait_for_timeout(500)  # let the layout settle at the new size
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    page.set_viewport_size(viewport)
+
+
 def shown_number(page: Page) -> str:
     """The number(s) the predictor shows large, lines joined by one space, once it shows one."""
     numbers = page.locator(".ds-number")
@@ -153,7 +167,7 @@ def test_every_page_renders(page: Page, app_url: str, path: str, heading: str) -
     nav = page.get_by_test_id("stSidebarNav")
     for title in ("Home", "Read a number", "Model evaluation", "Collaborators"):
         expect(nav.get_by_text(title, exact=True)).to_be_visible()
-    page.screenshot(path=ARTIFACTS / f"page-{path or 'home'}.png", full_page=True)
+    screenshot(page, f"page-{path or 'home'}")
 
 
 def test_upload_shows_the_number_and_read_aloud_plays_it(page: Page, app_url: str) -> None:
@@ -162,7 +176,7 @@ def test_upload_shows_the_number_and_read_aloud_plays_it(page: Page, app_url: st
     page.locator('input[type="file"]').set_input_files(EXAMPLES_DIR / example["file"])
     assert shown_number(page) == example["number"]
     expect_no_error(page)
-    page.screenshot(path=ARTIFACTS / "predictor-upload.png", full_page=True)
+    screenshot(page, "predictor-upload")
 
     available, reason = speech_available()  # the server inherits this process's environment
     if not available:
@@ -195,4 +209,4 @@ def test_drawing_on_the_canvas_is_read(page: Page, app_url: str) -> None:
     stroke([(190, 55), (290, 55), (225, 230)])  # a 7: the bar, then the slanted stem
     assert shown_number(page) == "17"
     expect_no_error(page)
-    page.screenshot(path=ARTIFACTS / "predictor-draw.png", full_page=True)
+    screenshot(page, "predictor-draw")

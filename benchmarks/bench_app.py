@@ -1,0 +1,226 @@
+"""Dashboard figures, measured against a real ``streamlit run app.py`` and headless Chromium.
+
+1. Start-up: from launching ``streamlit run app.py`` to the server's health check
+   answering, and to the home page rendered in the browser (its heading visible).
+2. Upload to number: a 1-megapixel JPEG photo of a handwritten number, from
+   ``set_input_files`` on the predictor's uploader to the number shown on the page;
+   the first upload of a fresh server (which loads the model) reported apart. Each
+   photo is different, so Streamlit's cache never answers. For comparison, the time
+   ``digitsight.read`` takes for the same photos in this process.
+3. Memory: the server's resident memory (VmRSS, and its peak VmHWM) after the home page,
+   then after the model is loaded and the photos read.
+
+Prints figures (medians); asserts nothing about timings. Run from the repository root:
+
+    .venv/bin/python benchmarks/bench_app.py [--starts 5] [--photos 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # run as a plain script from anywhere
+from digitsight.data import Mnist, load_mnist  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+PHOTO_SIZE = (1155, 866)  # 1.0 megapixel, 4:3 like a phone photo
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        ],
+        cwd=REPO_ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )  # fmt: skip
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("streamlit did not start")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM of a process, in MiB (Linux /proc)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields
+
+
+def photo(number: str, seed: int, mnist: Mnist) -> bytes:
+    """A 1-megapixel JPEG: ``number`` in MNIST test digits, ~110 px tall, on unevenly lit, grainy paper."""
+    rng = np.random.default_rng(seed)
+    width, height = PHOTO_SIZE
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    paper = 0.9 - 0.2 * (xx / width) * (yy / height) + rng.normal(0, 0.02, (height, width)).astype(np.float32)
+    ink = np.zeros((height, width), np.float32)
+    size = 110
+    left = (width - len(number) * (size + 12)) // 2
+    for position, char in enumerate(number):
+        candidates = np.flatnonzero(mnist.y_test == int(char))
+        digit = mnist.x_test[rng.choice(candidates)]
+        big = np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BICUBIC), np.float32) / 255
+        y = height // 2 - size // 2 + int(rng.integers(-10, 11))
+        x = left + position * (size + 12)
+        ink[y : y + size, x : x + size] = np.maximum(ink[y : y + size, x : x + size], big)
+    gray = np.clip(paper * (1 - ink) + 0.15 * ink, 0, 1)
+    rgb = np.stack([gray * 0.98, gray, gray * 0.95], axis=2)  # a slightly warm paper tone
+    buffer = io.BytesIO()
+    Image.fromarray((rgb * 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def median_ms(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds) * 1000:.0f} ms (n={len(seconds)}, min {min(seconds) * 1000:.0f}, " \
+        f"max {max(seconds) * 1000:.0f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--starts", type=int, default=5, help="server starts to time")
+    parser.add_argument("--photos", type=int, default=7, help="1-megapixel photos to upload (after a warm-up one)")
+    args = parser.parse_args()
+
+    from playwright.sync_api import expect, sync_playwright
+
+    mnist = load_mnist(allow_download=False)
+    rng = np.random.default_rng(2026)
+    numbers = ["".join(str(d) for d in rng.integers(0, 10, size=6)) for _ in range(args.photos + 1)]
+    workdir = Path(tempfile.mkdtemp(prefix="bench_app_"))
+    photos = []
+    for index, number in enumerate(numbers):
+        path = workdir / f"photo_{index}.jpg"
+        path.write_bytes(photo(number, seed=index, mnist=mnist))
+        photos.append((path, number))
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores; python {platform.python_version()}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+        # 1. Start-up, a fresh server each time.
+        to_health, to_page = [], []
+        for _ in range(args.starts):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            started = time.perf_counter()
+            server = start_server(port, workdir / "server.log")
+            try:
+                wait_healthy(url, server)
+                to_health.append(time.perf_counter() - started)
+                page = browser.new_page()
+                page.goto(url)
+                expect(page.get_by_role("heading", level=1)).to_have_text("DigitSight", timeout=60_000)
+                to_page.append(time.perf_counter() - started)
+                page.close()
+            finally:
+                stop(server)
+
+        # 2 and 3. One server: the home page, then the uploads.
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = start_server(port, workdir / "server.log")
+        shown_right = 0
+        try:
+            wait_healthy(url, server)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            expect(page.get_by_role("heading", level=1)).to_have_text("DigitSight", timeout=60_000)
+            memory_home = memory_mib(server.pid)
+
+            upload_times = []
+            for index, (path, number) in enumerate(photos):
+                page.goto(f"{url}/predictor")
+                page.locator('input[type="file"]').wait_for(state="attached")
+                started = time.perf_counter()
+                page.locator('input[type="file"]').set_input_files(path)
+                page.locator(".ds-number").first.wait_for(timeout=180_000)
+                upload_times.append(time.perf_counter() - started)
+                shown = " ".join(t.strip() for t in page.locator(".ds-number").all_inner_texts())
+                shown_right += index > 0 and shown == number
+            memory_model = memory_mib(server.pid)
+            page.close()
+        finally:
+            stop(server)
+        browser.close()
+
+    from digitsight import read
+    from digitsight.classifier import load_classifier
+
+    load_classifier()
+    read(photos[0][0])  # warm-up
+    read_times = []
+    for path, _ in photos[1:]:
+        started = time.perf_counter()
+        read(path)
+        read_times.append(time.perf_counter() - started)
+
+    print(f"start-up, `streamlit run` -> health check answers: median {median_ms(to_health)}")
+    print(f"start-up, `streamlit run` -> home page rendered in Chromium: median {median_ms(to_page)}")
+    print(f"upload -> number shown, first upload of a fresh server (loads the model): {upload_times[0] * 1000:.0f} ms")
+    print(f"upload -> number shown, 1-MP JPEG, model loaded: median {median_ms(upload_times[1:])}")
+    print(f"  of which digitsight.read of the same photos in-process: median {median_ms(read_times)}")
+    print(f"  numbers shown right: {shown_right} of {len(photos) - 1}")
+    print(
+        f"server memory after the home page: RSS {memory_home['VmRSS']:.0f} MiB; "
+        f"after the model is loaded and {len(photos)} photos read: RSS {memory_model['VmRSS']:.0f} MiB "
+        f"(peak {memory_model['VmHWM']:.0f} MiB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
