@@ -109,7 +109,11 @@ def _open(data: bytes) -> Image.Image:
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; our own limit is stricter.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        raise DigitSightError(
+            f"the image is too large (its header declares more than {MAX_PIXELS // 1_000_000} megapixels)"
+        ) from error
+    except UnidentifiedImageError as error:
         raise DigitSightError("not an image file DigitSight can read (PNG, JPEG, GIF, BMP, TIFF, WebP)") from error
     except (OSError, ValueError, SyntaxError) as error:
         raise DigitSightError(f"the image file is corrupt ({error})") from error

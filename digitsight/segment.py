@@ -30,12 +30,16 @@ import numpy as np
 ANALYSIS_SIDE = 256
 # Background kernel: this many stroke widths, so the opening removes every stroke.
 BACKGROUND_STROKES = 4.0
-# A component this long (fraction of the image side) and this thin is a ruled line.
-LINE_MIN_SPAN = 0.3
-LINE_MAX_THICKNESS = 1 / 25
+# Ruled lines run along at least this fraction of the image's width; margins along its height.
+HORIZONTAL_LINE_SPAN = 0.3
+VERTICAL_LINE_SPAN = 0.85
+# ... and are at least this many times longer than thick (a digit's stroke is far thicker for its length).
+LINE_THINNESS = 25
 # A fragment group can grow to this size (in digit heights) and still be one digit.
 MERGED_MAX_HEIGHT = 1.3
 MERGED_MAX_WIDTH = 1.1
+# A candidate flatter than this (in digit heights) is no digit.
+MIN_HEIGHT = 0.3
 # Within a line, a gap wider than this many digit heights separates two numbers.
 GROUP_GAP = 1.2
 
@@ -85,7 +89,7 @@ def segment(gray: np.ndarray) -> Segmentation:
     """(H, W) uint8 grayscale -> digit candidates grouped into lines (see the module docstring)."""
     light_on_dark, stroke_small, scale = analyse(gray)
     ink_bright = gray if light_on_dark else 255 - gray
-    contrast = flatten(ink_bright, stroke_small, scale)
+    contrast = flatten(ink_bright, stroke_small, scale, relative=not light_on_dark)
     ink = binarize(contrast)
     ink, removed = remove_long_lines(ink)
     blobs, digit_height = merge_fragments(ink)
@@ -137,12 +141,14 @@ def estimate_stroke(binary: np.ndarray) -> float:
     return stroke_width(binary)
 
 
-def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float) -> np.ndarray:
-    """Remove uneven lighting: ink-bright uint8 image -> float32 ink contrast (background ~ 0).
+def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float, relative: bool = True) -> np.ndarray:
+    """Remove uneven lighting: ink-bright uint8 image -> float32 ink contrast in [0, 255], background ~ 0.
 
     The background is a grey-level opening (the darkest level within a window a few
     strokes wide), computed on a small copy and smoothed: cheap, and it follows
-    gradients and shadows while leaving every stroke above it.
+    gradients and shadows while leaving every stroke above it. With ``relative``
+    (dark ink on paper), the contrast is divided by the local paper brightness:
+    light multiplies paper and ink alike, so ink in a shadow keeps its contrast.
     """
     import cv2
 
@@ -155,7 +161,12 @@ def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float) -> np.nda
     background = np.minimum(cv2.blur(opened, (size, size)), opened)
     if scale != 1.0:
         background = cv2.resize(background, (ink_bright.shape[1], ink_bright.shape[0]), interpolation=cv2.INTER_LINEAR)
-    return cv2.subtract(ink_bright, background).astype(np.float32)
+    contrast = cv2.subtract(ink_bright, background).astype(np.float32)
+    if relative:
+        paper = 255.0 - background.astype(np.float32)
+        contrast *= 255.0 / np.maximum(paper, 40.0)  # a floor: black paper has no ink contrast to speak of
+        np.minimum(contrast, 255.0, out=contrast)
+    return contrast
 
 
 def binarize(contrast: np.ndarray) -> np.ndarray:
@@ -188,10 +199,12 @@ def binarize(contrast: np.ndarray) -> np.ndarray:
 def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
     """Remove ruled lines, margins and page borders from a binary ink image; returns (ink, how many removed).
 
-    A component spanning a good part of the image is either a thin straight line
-    (its pixels near the fitted line are erased, so digits that touch it survive)
-    or, when it runs along most of an image edge, a page border or shadow edge
-    (erased whole, unless it is the only thing in the image).
+    Only components spanning a good part of the image are examined. Straight thin
+    lines in them (ruled lines, a margin, at a slant up to 10 degrees) are found
+    by projecting their pixels along the best angle; the pixels of each line are
+    erased and strokes that crossed it are bridged, so digits touching a line
+    survive. A component running along most of an image edge (the table past the
+    page, a shadow's edge) is erased whole, unless it is the only thing there.
     """
     import cv2
 
@@ -201,63 +214,82 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
         return ink, 0
     ink = ink.copy()
     removed = 0
-    big_area = stats[1:, cv2.CC_STAT_AREA].max()
+    total = int(stats[1:, cv2.CC_STAT_AREA].sum())
     for label in range(1, count):
-        x, y, w, h, area = stats[label]
-        horizontal = w >= LINE_MIN_SPAN * width and w >= 3 * h
-        vertical = h >= LINE_MIN_SPAN * height and h >= 3 * w
-        if horizontal or vertical:
-            if _erase_straight_line(ink, labels, label, stats[label], horizontal):
-                removed += 1
-                continue
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if w < HORIZONTAL_LINE_SPAN * width and h < VERTICAL_LINE_SPAN * height:
+            continue
+        view = ink[y : y + h, x : x + w]
+        region = labels[y : y + h, x : x + w] == label
+        found = 0
+        if w >= HORIZONTAL_LINE_SPAN * width:
+            found += _erase_lines(view, region, horizontal=True, min_length=HORIZONTAL_LINE_SPAN * width)
+        if h >= VERTICAL_LINE_SPAN * height:
+            region &= view > 0
+            found += _erase_lines(view, region, horizontal=False, min_length=VERTICAL_LINE_SPAN * height)
+        removed += found
+        if found:
+            continue
         touches = x == 0 or y == 0 or x + w == width or y + h == height
         spans = w >= 0.9 * width or h >= 0.9 * height
-        if touches and spans and count > 2 and area < big_area * 50:
-            others = ink.sum() - area
-            if others > 0:
-                ink[labels == label] = 0
-                removed += 1
+        if touches and spans and total - area > 0:
+            view[region] = 0
+            removed += 1
     return ink, removed
 
 
-def _erase_straight_line(
-    ink: np.ndarray, labels: np.ndarray, label: int, stat: np.ndarray, horizontal: bool
-) -> bool:
-    """Fit a line to component ``label``; if it is thin for its length, erase the pixels along it."""
+def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_length: float) -> int:
+    """Erase (in ``view``) the straight thin lines of at least ``min_length`` pixels in ``region``; how many."""
     import cv2
 
-    x, y, w, h = (int(v) for v in stat[:4])
-    region = labels[y : y + h, x : x + w] == label
-    if not horizontal:
-        region = region.T
-    length = region.shape[1]
-    # Per column, the row of the line: the median ink row, robust to digits touching the line.
-    columns = np.flatnonzero(region.any(axis=0))
-    if columns.size < 0.6 * length:
-        return False
-    rows = np.arange(region.shape[0])[:, None]
-    counts = region.sum(axis=0)
-    centres = (region * rows).sum(axis=0)[columns] / counts[columns]
-    slope, intercept = np.polyfit(columns, centres, 1)
-    fitted = slope * np.arange(length) + intercept
-    distance = np.abs(rows - fitted[None, :])
-    # Thickness: the typical count of ink pixels per column near the line.
-    near = region & (distance <= 3 + 0.02 * length)
-    thickness = float(np.median(near.sum(axis=0)[columns]))
-    on_line = near[:, columns].sum() / max(1, region.sum())
-    if thickness > LINE_MAX_THICKNESS * length or on_line < 0.5:
-        return False
-    band = region & (distance <= thickness / 2 + 1.5)
+    along = region if horizontal else region.T
+    ys, xs = np.nonzero(along)
+    if ys.size < min_length:
+        return 0
+    # The slant: the angle whose projection has the highest peak (a line projects onto a few rows).
+    step = max(1, ys.size // 20000)
+    best_peak, slope = -1, 0.0
+    for candidate in np.tan(np.radians(np.arange(-10, 10.01, 0.5))):
+        projected = np.round(ys[::step] - candidate * xs[::step]).astype(np.int64)
+        peak = int(np.bincount(projected - projected.min()).max())
+        if peak > best_peak:
+            best_peak, slope = peak, float(candidate)
+    projected = np.round(ys - slope * xs).astype(np.int64)
+    offset = projected.min()
+    counts = np.bincount(projected - offset)
+    erase = np.zeros(ys.size, dtype=bool)
+    lines = 0
+    for peak_row in np.flatnonzero(counts >= 0.5 * min_length):
+        if erase[projected - offset == peak_row].any():
+            continue  # part of a band already taken
+        low, high = peak_row, peak_row
+        while low > 0 and counts[low - 1] >= 0.25 * counts[peak_row]:
+            low -= 1
+        while high + 1 < counts.size and counts[high + 1] >= 0.25 * counts[peak_row]:
+            high += 1
+        in_band = (projected - offset >= low) & (projected - offset <= high)
+        columns = np.unique(xs[in_band])
+        span = int(columns[-1] - columns[0] + 1)
+        thickness = high - low + 1
+        # A line: long, unbroken, and thin for its length (the bar of a big 7 is not).
+        if span >= min_length and columns.size >= 0.7 * span and thickness <= max(3, span / LINE_THINNESS):
+            erase |= (projected - offset >= low - 1) & (projected - offset <= high + 1)
+            lines += 1
+    if not lines:
+        return 0
+    band = np.zeros(along.shape, dtype=bool)
+    band[ys[erase], xs[erase]] = True
+    per_column = np.bincount(xs[erase])
+    thickness = int(np.ceil(np.median(per_column[per_column > 0]) / max(1, lines)))
     if not horizontal:
         band = band.T
-    view = ink[y : y + h, x : x + w]
-    view[band] = 0
-    # Strokes that crossed the line are now cut in two; bridge the gap across the band.
-    gap = int(np.ceil(thickness)) + 3
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap) if horizontal else (gap, 1))
-    closed = cv2.morphologyEx(view, cv2.MORPH_CLOSE, kernel)
-    view[band] = closed[band]
-    return True
+    # Keep the pixels of strokes that cross or run along the line: across it, their ink
+    # runs longer than the line alone is thick.
+    run = thickness + 2
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, run) if horizontal else (run, 1))
+    crossing = cv2.morphologyEx(view, cv2.MORPH_OPEN, kernel) > 0
+    view[band & ~crossing] = 0
+    return lines
 
 
 def _union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -266,20 +298,26 @@ def _union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tu
     return x0, y0, x1 - x0, y1 - y0
 
 
-def reference_height(heights: np.ndarray, areas: np.ndarray) -> float:
-    """The typical digit height: the median height of the substantial components (area >= 15% of the largest)."""
+def reference_height(heights: np.ndarray) -> float:
+    """The typical digit height: the median of the tall components (at least 60% of the 90th percentile).
+
+    Bars, dashes and specks are short; leaving them out keeps a few fragments from
+    dragging the estimate down.
+    """
     if heights.size == 0:
         return 0.0
-    substantial = areas >= 0.15 * areas.max()
-    return float(np.median(heights[substantial]))
+    tall = heights >= 0.6 * np.percentile(heights, 90)
+    return float(np.median(heights[tall]))
 
 
 def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     """Connected components -> digit candidates, merging fragments of one digit and dropping specks.
 
-    Two groups merge when the union still has a digit's size and either they are
-    stacked in the same column (the bar of a 5, a vertical stroke broken in two) or
-    one of them is a small fragment close by (a dashed stroke).
+    First, pieces stacked in one column with a narrow gap between them (a stroke
+    the pen skipped) are joined whatever their size. Then, knowing the typical digit
+    height, two groups merge when the union still has a digit's size and either they
+    are stacked (the detached bar of a 5) or one is a small fragment close by (a
+    dashed stroke). Groups far flatter than a digit (specks, dashes) are dropped.
     """
     import cv2
 
@@ -292,48 +330,60 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     order = np.argsort(-areas)[:300]
     stats, areas = stats[order], areas[order]
     ids = order + 1
-    height = reference_height(stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64), areas)
-    min_area = max(4.0, 0.002 * height * height)
-    keep = areas >= min_area
-    stats, ids = stats[keep], ids[keep]
+    rough = reference_height(stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64))
+    keep = areas >= max(4.0, 0.002 * rough * rough)
+    groups: list[list[int]] = [[int(i)] for i in ids[keep]]
+    boxes = [tuple(int(v) for v in stat[:4]) for stat in stats[keep]]
 
-    groups: list[list[int]] = [[int(i)] for i in ids]
-    boxes = [tuple(int(v) for v in s[:4]) for s in stats]
-    heights = [b[3] for b in boxes]
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                if _belong_together(boxes[i], boxes[j], heights[i], heights[j], height):
-                    boxes[i] = _union_box(boxes[i], boxes[j])
-                    heights[i] = boxes[i][3]
-                    groups[i] += groups[j]
-                    del boxes[j], groups[j], heights[j]
-                    changed = True
-                    break
-            if changed:
-                break
+    _merge(groups, boxes, _skipped_stroke)
+    height = reference_height(np.array([box[3] for box in boxes], dtype=np.float64))
+    _merge(groups, boxes, lambda a, b: _belong_together(a, b, height))
 
     blobs = []
     for (x, y, w, h), members in zip(boxes, groups, strict=True):
-        # Specks: far smaller than a digit in both directions, even after merging.
-        if max(w, h) < 0.3 * height:
+        if h < MIN_HEIGHT * height:  # specks, dashes, underlines, leftovers of a ruled line: no digit is that flat
             continue
         mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
         blobs.append(Blob(x, y, w, h, mask))
     return blobs, height
 
 
-def _belong_together(a, b, ha: int, hb: int, height: float) -> bool:  # noqa: ANN001 - boxes
+def _merge(groups: list[list[int]], boxes: list[tuple[int, int, int, int]], together) -> None:  # noqa: ANN001
+    """Merge groups (in place) while any pair satisfies ``together(box_a, box_b)``."""
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                if together(boxes[i], boxes[j]):
+                    boxes[i] = _union_box(boxes[i], boxes[j])
+                    groups[i] += groups[j]
+                    del boxes[j], groups[j]
+                    changed = True
+                    break
+            if changed:
+                break
+
+
+def _gaps(a, b) -> tuple[int, int, int]:  # noqa: ANN001 - boxes
+    """(horizontal overlap, horizontal gap, vertical gap) between two boxes; gaps are 0 when they overlap."""
+    overlap_x = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    gap_y = max(0, max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3]))
+    return overlap_x, max(0, -overlap_x), gap_y
+
+
+def _skipped_stroke(a, b) -> bool:  # noqa: ANN001 - boxes
+    overlap_x, _, gap_y = _gaps(a, b)
+    return overlap_x >= 0.5 * min(a[2], b[2]) and gap_y <= 0.15 * max(a[3], b[3])
+
+
+def _belong_together(a, b, height: float) -> bool:  # noqa: ANN001 - boxes
     union = _union_box(a, b)
     if union[3] > MERGED_MAX_HEIGHT * height or union[2] > MERGED_MAX_WIDTH * height:
         return False
-    overlap_x = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    gap_x = max(0, -overlap_x)
-    gap_y = max(0, max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3]))
+    overlap_x, gap_x, gap_y = _gaps(a, b)
     stacked = overlap_x >= 0.5 * min(a[2], b[2]) and gap_y <= 0.35 * height
-    small = min(ha, hb) < 0.6 * height and max(gap_x, gap_y) <= 0.15 * height
+    small = min(a[3], b[3]) < 0.6 * height and max(gap_x, gap_y) <= 0.15 * height
     return bool(stacked or small)
 
 

@@ -1,0 +1,110 @@
+"""Digit masks -> MNIST-style 28x28 crops: 20x20 box, aspect kept, centred by mass, MNIST-like strokes."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitsight.normalize import CENTRE, STROKE_BAND, adjust_stroke, stroke_width, to_mnist
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.mgrid[0 : image.shape[0], 0 : image.shape[1]]
+    total = image.sum()
+    return float((ys * image).sum() / total), float((xs * image).sum() / total)
+
+
+def extent(image: np.ndarray, level: float = 0.05) -> tuple[int, int]:
+    """(height, width) of the pixels above ``level``."""
+    rows = np.flatnonzero((image > level).any(axis=1))
+    cols = np.flatnonzero((image > level).any(axis=0))
+    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+
+
+def ring(diameter: int, thickness: int) -> np.ndarray:
+    mask = np.zeros((diameter + 4, diameter + 4), np.uint8)
+    centre = (diameter // 2 + 2, diameter // 2 + 2)
+    cv2.circle(mask, centre, diameter // 2 - thickness // 2, 1, thickness)
+    return mask
+
+
+def test_output_is_28x28_float_in_unit_range_white_on_black():
+    mask = np.zeros((50, 30), np.uint8)
+    mask[5:45, 10:16] = 1
+    crop = to_mnist(mask, adjust=False)
+    assert crop.shape == (28, 28) and crop.dtype == np.float32
+    assert crop.min() >= 0 and crop.max() <= 1
+    assert crop.max() == pytest.approx(1.0)
+    assert crop[0, 0] == 0  # black background
+
+
+@pytest.mark.parametrize(("height", "width"), [(40, 10), (10, 40), (300, 150), (8, 8)])
+def test_longer_side_fits_20_pixels_with_aspect_kept(height, width):
+    mask = np.ones((height, width), np.uint8)
+    crop = to_mnist(mask, adjust=False)
+    h, w = extent(crop)
+    longer, shorter = (h, w) if height >= width else (w, h)
+    assert longer in (20, 21)  # 20, plus one where a sub-pixel centring shift straddles a pixel
+    assert shorter == pytest.approx(20 * min(height, width) / max(height, width), abs=1.5)
+
+
+def test_centre_of_mass_is_where_mnist_puts_it():
+    mask = np.zeros((60, 60), np.uint8)
+    cv2.line(mask, (5, 5), (50, 55), 1, 6)
+    mask[5:15, 5:50] = 1  # a heavy bar at the top pulls the mass up: centring by mass, not by box
+    crop = to_mnist(mask, adjust=False)
+    cy, cx = centre_of_mass(crop)
+    assert cy == pytest.approx(CENTRE, abs=0.25)
+    assert cx == pytest.approx(CENTRE, abs=0.25)
+
+
+def test_empty_mask_gives_an_empty_crop():
+    assert not to_mnist(np.zeros((10, 10), np.uint8)).any()
+
+
+def test_stroke_width_of_a_long_bar():
+    mask = np.zeros((20, 220), np.uint8)
+    mask[5:11, 10:210] = 1  # 6 pixels wide, 200 long
+    assert stroke_width(mask) == pytest.approx(6, rel=0.05)
+    assert stroke_width(np.zeros((5, 5), np.uint8)) == 0
+
+
+def test_hairline_digit_is_thickened_to_mnist_like_width():
+    mask = ring(100, 1)
+    relative = stroke_width(mask) / max(mask.shape)
+    assert relative < STROKE_BAND[0]
+    adjusted = adjust_stroke(mask)
+    relative = stroke_width(adjusted) / max(adjusted.shape)
+    assert STROKE_BAND[0] <= relative <= STROKE_BAND[1]
+
+
+def test_marker_digit_is_thinned_to_mnist_like_width():
+    mask = ring(100, 30)
+    adjusted = adjust_stroke(mask)
+    assert stroke_width(adjusted) < stroke_width(mask)
+    relative = stroke_width(adjusted) / max(adjusted.shape)
+    assert STROKE_BAND[0] <= relative <= STROKE_BAND[1]
+
+
+def test_mnist_like_stroke_is_left_alone():
+    mask = ring(100, 12)
+    np.testing.assert_array_equal(adjust_stroke(mask), mask)
+
+
+def test_solid_blob_is_not_eroded_away():
+    blob = np.ones((12, 12), np.uint8)
+    assert adjust_stroke(blob).sum() > 0
+
+
+def test_an_mnist_digit_survives_the_round_trip():
+    """Upscale an MNIST training digit 6x, binarize it, normalize it back: it must look like the original."""
+    from digitsight.data import load_mnist
+
+    mnist = load_mnist()
+    for original in mnist.x_train[:20]:
+        big = cv2.resize(original, (168, 168), interpolation=cv2.INTER_CUBIC) >= 128
+        crop = to_mnist(big)
+        reference = original.astype(np.float32) / 255
+        correlation = np.corrcoef(crop.ravel(), reference.ravel())[0, 1]
+        assert correlation > 0.8

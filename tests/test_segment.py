@@ -1,0 +1,223 @@
+"""Segmentation on small drawn images with known answers (no model needed)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitsight.segment import analyse, best_partition, cut_candidates, merge_fragments, segment
+
+INK, PAPER = 30, 235
+
+
+def page(height: int = 160, width: int = 320, tone: int = PAPER) -> np.ndarray:
+    return np.full((height, width), tone, np.uint8)
+
+
+def zero(image: np.ndarray, x: int, y: int, h: int = 40, value: int = INK, thickness: int = 4) -> tuple:
+    """Draw a '0'-like ellipse with its box at (x, y), h tall and 0.6 h wide; returns the box."""
+    w = int(0.6 * h)
+    cv2.ellipse(image, (x + w // 2, y + h // 2), (w // 2 - thickness // 2, h // 2 - thickness // 2), 0, 0, 360,
+                value, thickness)
+    return x, y, w, h
+
+
+def boxes(found) -> list[list[tuple[int, int, int, int]]]:
+    return [[blob.box for blob in line] for line in found.lines]
+
+
+def assert_boxes_match(found_box, drawn_box, tolerance=3):
+    for got, want in zip(found_box, drawn_box, strict=True):
+        assert abs(got - want) <= tolerance, (found_box, drawn_box)
+
+
+def test_polarity_dark_ink_on_paper_and_light_ink_on_board():
+    image = page()
+    for k in range(3):
+        zero(image, 40 + 60 * k, 50)
+    assert not analyse(image)[0]
+    assert analyse(255 - image)[0]
+
+
+def test_polarity_is_not_fooled_by_a_lighting_gradient():
+    # Paper from 110 (left) to 245 (right): the global median lies between; the ink is still dark.
+    image = np.tile(np.linspace(110, 245, 320), (160, 1)).astype(np.uint8)
+    for k in range(3):
+        zero(image, 40 + 90 * k, 50, value=20)
+    assert not analyse(image)[0]
+
+
+def test_digits_found_in_order_with_their_boxes():
+    image = page()
+    drawn = [zero(image, 30 + 60 * k, 60) for k in range(4)]
+    found = segment(image)
+    assert len(found.lines) == 1
+    for got, want in zip(boxes(found)[0], drawn, strict=True):
+        assert_boxes_match(got, want)
+
+
+def test_shadow_and_gradient_are_flattened():
+    image = page(200, 360).astype(np.float32)
+    image *= np.tile(np.linspace(0.55, 1.0, 360), (200, 1))  # strong horizontal gradient
+    image[:, :150] *= 0.6  # a hard-edged shadow over the first digits
+    image = image.astype(np.uint8)
+    drawn = [zero(image, 30 + 60 * k, 70, value=15) for k in range(5)]
+    found = segment(image)
+    assert len(found.lines) == 1 and len(found.lines[0]) == 5
+    for got, want in zip(boxes(found)[0], drawn, strict=True):
+        assert_boxes_match(got, want)
+
+
+def test_light_ink_on_dark_board():
+    image = page(tone=40)
+    for k in range(3):
+        zero(image, 40 + 60 * k, 50, value=230)
+    found = segment(image)
+    assert found.light_on_dark
+    assert [len(line) for line in found.lines] == [3]
+
+
+def test_faint_hairline_strokes_on_noisy_paper_are_kept():
+    rng = np.random.default_rng(1)
+    image = np.full((160, 320), 200, np.float32)
+    for k in range(3):
+        zero(image, 40 + 80 * k, 40, h=70, value=150, thickness=1)  # 1 pixel wide, 50 levels of contrast
+    image = np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+
+
+@pytest.mark.parametrize("tone", [0, 255])
+def test_blank_images_have_no_digits(tone):
+    found = segment(page(tone=tone))
+    assert found.lines == []
+    assert not found.ink.any()
+
+
+def test_paper_texture_alone_has_no_digits():
+    rng = np.random.default_rng(2)
+    image = np.clip(rng.normal(220, 5, (160, 320)), 0, 255).astype(np.uint8)
+    assert segment(image).lines == []
+
+
+def test_ruled_lines_and_margin_are_removed_digits_touching_them_kept():
+    image = page(240, 400)
+    for y in range(30, 240, 50):  # ruled lines, slanted 4 degrees
+        cv2.line(image, (0, y), (400, y + int(400 * np.tan(np.radians(4)))), 120, 2)
+    cv2.line(image, (25, 0), (25, 240), 120, 2)  # margin
+    drawn = [zero(image, 60 + 70 * k, 92 + int((60 + 70 * k) * np.tan(np.radians(4))), h=40) for k in range(4)]
+    found = segment(image)
+    assert found.removed_lines >= 5
+    assert [len(line) for line in found.lines] == [4]
+    for got, want in zip(boxes(found)[0], drawn, strict=True):
+        assert_boxes_match(got, want, tolerance=4)
+
+
+def test_a_one_filling_the_image_is_not_taken_for_a_margin():
+    image = page(200, 120)
+    cv2.line(image, (60, 10), (60, 190), INK, 16)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [1]
+
+
+def test_the_thick_bar_of_a_seven_filling_the_image_is_kept():
+    image = page(200, 200)
+    cv2.line(image, (20, 30), (180, 30), INK, 18)
+    cv2.line(image, (180, 30), (90, 190), INK, 18)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [1]
+    assert_boxes_match(found.lines[0][0].box, (11, 21, 178, 178), tolerance=6)
+
+
+def test_page_border_is_removed():
+    image = page(200, 360)
+    image[:, :40] = 60  # the table past the page's left edge
+    for k in range(3):
+        zero(image, 100 + 70 * k, 80)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+    assert min(blob.x for blob in found.lines[0]) >= 90
+
+
+def test_detached_bar_of_a_five_is_merged():
+    image = page(160, 200)
+    cv2.line(image, (60, 40), (100, 40), INK, 4)  # the bar, drawn apart
+    cv2.line(image, (62, 50), (60, 75), INK, 4)
+    cv2.ellipse(image, (78, 92), (20, 18), 0, -150, 150, INK, 4)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [1]
+
+
+def test_broken_stroke_and_dashed_seven_are_merged():
+    image = page(160, 300)
+    cv2.line(image, (60, 40), (60, 70), INK, 5)  # a '1' broken in the middle
+    cv2.line(image, (60, 80), (60, 110), INK, 5)
+    for t in np.linspace(0, 1, 7)[:-1]:  # a dashed '7': bar, then the diagonal
+        start = np.array([100, 40]) + t * np.array([50, 0])
+        cv2.line(image, tuple(start.astype(int)), tuple((start + [5, 0]).astype(int)), INK, 5)
+    for t in np.linspace(0, 1, 8)[:-1]:
+        start = np.array([150, 40]) + t * np.array([-30, 70])
+        cv2.line(image, tuple(start.astype(int)), tuple((start + [-3, 6]).astype(int)), INK, 5)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [2]
+
+
+def test_specks_are_dropped():
+    image = page()
+    for k in range(3):
+        zero(image, 40 + 60 * k, 50)
+    for x, y in [(10, 10), (300, 140), (250, 20)]:
+        cv2.circle(image, (x, y), 1, INK, -1)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+
+
+def test_two_lines_top_to_bottom_each_left_to_right():
+    image = page(220, 320)
+    top = [zero(image, 40 + 60 * k, 30) for k in range(3)]
+    bottom = [zero(image, 60 + 60 * k, 130) for k in range(2)]
+    found = segment(image)
+    assert len(found.lines) == 2
+    for line, drawn in zip(boxes(found), (top, bottom), strict=True):
+        assert len(line) == len(drawn)
+        for got, want in zip(line, drawn, strict=True):
+            assert_boxes_match(got, want)
+
+
+def test_a_line_written_at_a_slant_stays_one_line():
+    image = page(260, 640)
+    slope = np.tan(np.radians(8))
+    for k in range(8):
+        x = 30 + 70 * k
+        zero(image, x, 190 - int(x * slope) - 40)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [8]
+    xs = [blob.x for blob in found.lines[0]]
+    assert xs == sorted(xs)
+
+
+def test_a_wide_gap_separates_two_numbers_on_one_line():
+    image = page(120, 520)
+    for x in (30, 80, 130, 330, 380):
+        zero(image, x, 40)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3, 2]
+
+
+def test_cut_candidates_include_the_junction_of_touching_digits():
+    image = page(100, 200)
+    zero(image, 50, 30, h=40)  # 24 wide: 50..74
+    zero(image, 72, 30, h=40)  # overlaps the first by 2 pixels
+    blobs, height = merge_fragments((image < 128).astype(np.uint8))
+    assert len(blobs) == 1
+    cuts = cut_candidates(blobs[0], height)
+    junction = 73 - blobs[0].x
+    assert any(abs(cut - junction) <= 2 for cut in cuts), (cuts, junction)
+
+
+def test_best_partition_picks_the_best_total():
+    points = [0, 10, 20, 30]
+    scores = {(0, 3): -5.0, (0, 1): -0.1, (1, 3): -0.2, (0, 2): -0.1, (2, 3): -3.0, (1, 2): -2.0}
+    assert best_partition(points, scores) == [(0, 1), (1, 3)]
+    assert best_partition(points, {(0, 3): -1.0}) == [(0, 3)]
