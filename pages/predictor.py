@@ -29,6 +29,7 @@ DRAW = "Draw"
 EXAMPLE = "Try an example"
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"]
 
+SHOWN_SIDE = 1600  # longest side of the annotated image the page shows, in pixels
 CANVAS_HEIGHT = 280
 CANVAS_WIDTH = 760
 
@@ -41,22 +42,34 @@ div.ds-number span.ds-unsure {color: #c2410c; text-decoration: underline wavy #f
 </style>
 """
 
-Image = bytes | np.ndarray  # what digitsight.read gets from this page: file bytes or RGB pixels
+ImageInput = bytes | np.ndarray  # what this page hands digitsight.read: file bytes or RGB pixels
 
 
 # ---------------------------------------------------------------------------
 # Reading (cached: a rerun, e.g. pressing "Read aloud", never reads the same image again)
 
 
-@st.cache_data(show_spinner="Reading the number...", max_entries=32)
-def analyse(image: Image) -> tuple[Reading, np.ndarray]:
-    """Read ``image`` and draw what was found on it (RGB). DigitSightError propagates, uncached."""
+@st.cache_data(show_spinner="Reading the number...", max_entries=16, ttl=3600)
+def analyse(image: ImageInput) -> tuple[Reading, np.ndarray]:
+    """Read ``image`` and draw what was found on it (RGB). DigitSightError propagates, uncached.
+
+    The drawing is shrunk to at most SHOWN_SIDE pixels: a 12-megapixel photo would otherwise
+    weigh 36 MB in the cache and on the wire, for no visible gain.
+    """
+    from PIL import Image
+
     from digitsight import read
     from digitsight.annotate import annotate
 
     classifier()  # the process-wide model, loaded once under its own spinner
     reading = read(image, model_path=model_path())
-    return reading, annotate(image, reading)
+    annotated = annotate(image, reading)
+    height, width = annotated.shape[:2]
+    if max(height, width) > SHOWN_SIDE:
+        scale = SHOWN_SIDE / max(height, width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        annotated = np.asarray(Image.fromarray(annotated).resize(size, Image.Resampling.LANCZOS))
+    return reading, annotated
 
 
 def speech_wav(text: str) -> bytes:
@@ -71,7 +84,7 @@ def speech_wav(text: str) -> bytes:
 # Ways in
 
 
-def choose_image() -> tuple[Image, str] | None:
+def choose_image() -> tuple[ImageInput, str] | None:
     """The image to read and a name for it, from the way in the user picked; None while there is none."""
     request = st.session_state.pop(EXAMPLE_REQUEST, None)
     if request:  # the home page's gallery sent an example over
@@ -94,7 +107,7 @@ def choose_image() -> tuple[Image, str] | None:
     return from_upload()
 
 
-def from_upload() -> tuple[Image, str] | None:
+def from_upload() -> tuple[ImageInput, str] | None:
     uploaded = st.file_uploader(
         "Upload a photo or a scan of a handwritten number",
         type=IMAGE_TYPES,
@@ -107,14 +120,14 @@ def from_upload() -> tuple[Image, str] | None:
     return uploaded.getvalue(), uploaded.name
 
 
-def from_camera() -> tuple[Image, str] | None:
+def from_camera() -> tuple[ImageInput, str] | None:
     shot = st.camera_input("Hold the number up to your camera and take a photo", key="camera")
     if shot is None:
         return None
     return shot.getvalue(), "camera photo"
 
 
-def from_canvas() -> tuple[Image, str] | None:
+def from_canvas() -> tuple[ImageInput, str] | None:
     from streamlit_drawable_canvas import st_canvas
 
     st.session_state.setdefault("canvas_version", 0)
@@ -157,7 +170,7 @@ def canvas_pixels(rgba: np.ndarray | None) -> np.ndarray | None:
     return rgb
 
 
-def from_examples() -> tuple[Image, str] | None:
+def from_examples() -> tuple[ImageInput, str] | None:
     items = examples()
     st.session_state.setdefault("example", items[0]["file"])
     columns = st.columns(len(items))
@@ -195,7 +208,7 @@ def number_html(line: str, digits: list[Digit]) -> str:
     return f'<div class="ds-number">{text}</div>'
 
 
-def show_reading(image: Image, name: str) -> None:
+def show_reading(image: ImageInput, name: str) -> None:
     reading, annotated = analyse(image)
     st.markdown(STYLE, unsafe_allow_html=True)
     if not reading.digits:
@@ -300,7 +313,7 @@ def browser_speech(text: str, note: str) -> None:
     st.caption(note)
 
 
-def image_key(image: Image) -> str:
+def image_key(image: ImageInput) -> str:
     data = image if isinstance(image, bytes) else np.ascontiguousarray(image).tobytes()
     return hashlib.sha1(data).hexdigest()
 

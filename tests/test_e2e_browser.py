@@ -210,3 +210,7 @@ def test_drawing_on_the_canvas_is_read(page: Page, app_url: str) -> None:
     assert shown_number(page) == "17"
     expect_no_error(page)
     screenshot(page, "predictor-draw")
+
+    page.get_by_role("button", name="Clear").click()  # a fresh canvas, and the hint again
+    expect(page.get_by_text("The canvas is empty")).to_be_visible()
+    expect(page.locator(".ds-number")).to_have_count(0)
