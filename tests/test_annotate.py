@@ -1,0 +1,43 @@
+"""Drawing a Reading onto its image (no model needed: the readings are made by hand)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitsight.annotate import SURE, UNSURE, annotate
+from digitsight.reading import Digit, Reading
+
+
+def reading_of(*digits: tuple[int, float, tuple[int, int, int, int]], size=(200, 100)) -> Reading:
+    made = [
+        Digit(value, confidence, ((value, confidence),), box, 0, np.zeros((28, 28), np.float32))
+        for value, confidence, box in digits
+    ]
+    number = "".join(str(d.value) for d in made)
+    return Reading(number, [number] if number else [], made, [], size)
+
+
+def test_boxes_are_drawn_in_the_confidence_colour_and_the_input_is_untouched():
+    image = np.full((100, 200, 3), 255, np.uint8)
+    before = image.copy()
+    out = annotate(image, reading_of((4, 0.99, (20, 40, 30, 40)), (7, 0.2, (120, 40, 30, 40))))
+    np.testing.assert_array_equal(image, before)
+    assert out.shape == (100, 200, 3) and out.dtype == np.uint8
+    assert tuple(out[60, 20]) == SURE  # left edge of the first box
+    assert tuple(out[60, 120]) == UNSURE  # left edge of the second, unsure, box
+    assert tuple(out[60, 35]) == (255, 255, 255)  # inside a box: left as it was
+
+
+def test_label_above_the_box_or_inside_when_no_room():
+    image = np.full((100, 200, 3), 255, np.uint8)
+    out = annotate(image, reading_of((1, 0.9, (20, 50, 20, 40))))
+    assert (out[:50, 20:40] != 255).any()  # the label sits above the box
+    out = annotate(image, reading_of((1, 0.9, (20, 0, 20, 40))))
+    assert (out[2:30, 22:38] != 255).any()  # at the top edge: drawn inside it
+
+
+def test_gray_input_and_an_empty_reading():
+    gray = np.full((30, 40), 128, np.uint8)
+    out = annotate(gray, reading_of(size=(40, 30)))
+    assert out.shape == (30, 40, 3)
+    assert (out == 128).all()

@@ -1,0 +1,225 @@
+"""``digitsight.read`` end to end with the shipped model: each hard case as a small image with a known answer."""
+
+from __future__ import annotations
+
+import csv
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from digit_images import encode, ink_layer, on_paper, photo_like
+from PIL import Image
+
+import digitsight
+from digitsight.classifier import Classifier
+from digitsight.errors import DigitSightError
+from digitsight.reading import Digit, Reading
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "samples" / "realworld"
+
+
+@pytest.fixture(scope="module")
+def read(shipped_model_path):
+    def read(image, **kwargs) -> Reading:
+        return digitsight.read(image, model_path=shipped_model_path, **kwargs)
+
+    return read
+
+
+def test_clean_number_with_boxes_crops_and_confidences(read):
+    image = on_paper(ink_layer("31415926"))
+    reading = read(image)
+    assert reading.number == "31415926"
+    assert reading.lines == ["31415926"]
+    assert reading.image_size == (image.shape[1], image.shape[0])
+    assert reading.warnings == []
+    xs = [d.box[0] for d in reading.digits]
+    assert xs == sorted(xs)
+    for digit in reading.digits:
+        x, y, w, h = digit.box
+        assert 0 <= x and 0 <= y and x + w <= image.shape[1] and y + h <= image.shape[0]
+        assert 0.6 * 48 <= h <= 1.3 * 48
+        assert digit.crop.shape == (28, 28) and digit.crop.dtype == np.float32
+        assert 0.5 < digit.confidence <= 1
+        assert digit.top3[0] == (digit.value, digit.confidence)
+        assert [p for _, p in digit.top3] == sorted((p for _, p in digit.top3), reverse=True)
+        assert digit.line == 0
+    json.dumps(reading.to_dict())  # serializable as it is
+
+
+def test_photo_with_gradient_shadow_rotation_blur_noise_and_jpeg(read):
+    image = photo_like(ink_layer("2704"), seed=1, angle=6)
+    assert read(encode(image, "JPEG", quality=60)).number == "2704"
+
+
+def test_light_ink_on_dark_board(read):
+    ink = ink_layer("8526")
+    texture = np.clip(np.random.default_rng(3).normal(0.85, 0.2, ink.shape), 0, 1)
+    board = np.clip(45 + 190 * ink * texture, 0, 255).astype(np.uint8)
+    assert read(board).number == "8526"
+
+
+def test_very_thin_strokes_on_large_digits(read):
+    image = on_paper(ink_layer("4719", height=140, stroke=0.35))
+    assert read(image).number == "4719"
+
+
+def test_very_thick_strokes(read):
+    image = on_paper(ink_layer("3068", height=80, stroke=2.8))
+    assert read(image).number == "3068"
+
+
+def test_ruled_notebook_lines_and_margin(read):
+    ink = ink_layer("50913", height=50)
+    image = on_paper(ink)
+    h, w = image.shape
+    pitch = 62
+    baseline = int(1.0 * 50) + 4 + 50  # the digits sit on this ruled line
+    for y in range(baseline % pitch, h, pitch):
+        cv2.line(image, (0, y), (w, y), 150, 2)
+    cv2.line(image, (18, 0), (18, h), 120, 2)
+    assert read(image).number == "50913"
+
+
+def test_touching_digits_are_split(read):
+    image = on_paper(ink_layer("4172", touching=True))
+    # The digits do touch: fewer ink components than digits.
+    count, _ = cv2.connectedComponents((image < 128).astype(np.uint8))
+    assert count - 1 < 4
+    assert read(image).number == "4172"
+
+
+def test_broken_strokes_and_a_detached_bar_are_merged(read):
+    ink = ink_layer("754", height=60)
+    # Cut every stroke with two thin horizontal gaps, as a pen that skips.
+    ink[ink.shape[0] // 2 - 5 : ink.shape[0] // 2 - 2, :] = 0
+    ink[ink.shape[0] // 2 + 12 : ink.shape[0] // 2 + 14, :] = 0
+    image = on_paper(ink)
+    count, _ = cv2.connectedComponents((image < 128).astype(np.uint8))
+    assert count - 1 > 3  # the digits are in pieces
+    assert read(image).number == "754"
+
+
+def test_two_lines(read):
+    reading = read(on_paper(ink_layer("12 345")))
+    assert reading.number == "12 345"
+    assert reading.lines == ["12", "345"]
+    assert [d.line for d in reading.digits] == [0, 0, 1, 1, 1]
+
+
+def test_16_bit_and_rgba_inputs_read_like_8_bit(read):
+    image = on_paper(ink_layer("906"))
+    assert read(image.astype(np.uint16) * 257).number == "906"
+    sixteen = encode(image.astype(np.uint16) * 257)
+    assert read(sixteen).number == "906"
+    # A canvas drawing: white strokes on a fully transparent sheet.
+    ink = ink_layer("906")
+    rgba = np.zeros(ink.shape + (4,), np.uint8)
+    rgba[..., :3] = 255
+    rgba[..., 3] = np.round(ink * 255).astype(np.uint8)
+    assert read(rgba).number == "906"
+
+
+def test_exif_rotated_photo(read):
+    image = on_paper(ink_layer("381"))
+    stored = np.ascontiguousarray(np.rot90(image, 1))  # the camera stored it sideways...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ...and says "rotate 90 degrees clockwise to display"
+    assert read(encode(stored, exif=exif)).number == "381"
+
+
+def test_large_photo_is_downscaled_and_boxes_are_in_original_coordinates(read):
+    small = on_paper(ink_layer("6025"))
+    large = cv2.resize(small, None, fx=8, fy=8, interpolation=cv2.INTER_CUBIC)
+    assert large.size > 4_000_000
+    small_reading, large_reading = read(small), read(large)
+    assert large_reading.number == small_reading.number == "6025"
+    assert large_reading.image_size == (large.shape[1], large.shape[0])
+    for a, b in zip(small_reading.digits, large_reading.digits, strict=True):
+        for u, v in zip(a.box, b.box, strict=True):
+            assert abs(8 * u - v) <= 8 * 3
+
+
+@pytest.mark.parametrize("tone", [0, 255])
+def test_blank_image_gives_an_empty_reading_with_a_warning(read, tone):
+    reading = read(np.full((120, 200), tone, np.uint8))
+    assert reading.number == "" and reading.lines == [] and reading.digits == []
+    assert reading.warnings == ["no digits found in the image"]
+
+
+def test_bad_input_raises_a_plain_error(read):
+    with pytest.raises(DigitSightError, match="not an image file"):
+        read(b"hello, this is text")
+
+
+def test_all_digits_are_classified_in_one_batched_call(read, monkeypatch):
+    calls = []
+    original = Classifier.probabilities
+
+    def counting(self, crops):
+        calls.append(len(crops))
+        return original(self, crops)
+
+    monkeypatch.setattr(Classifier, "probabilities", counting)
+    reading = read(on_paper(ink_layer("41 72", touching=True)))
+    assert reading.number == "41 72"
+    assert len(calls) == 1
+    assert calls[0] >= 4  # every digit, and the candidate pieces of the touching ones
+
+
+def test_low_confidence_digits_are_warned_about(read, monkeypatch):
+    def unsure(self, crops):
+        flat = np.full((len(crops), 10), 0.05, np.float32)
+        flat[:, 3] = 0.55
+        return flat
+
+    monkeypatch.setattr(Classifier, "probabilities", unsure)
+    reading = read(on_paper(ink_layer("3")))
+    assert reading.number == "3"
+    assert len(reading.warnings) == 1
+    assert "low confidence (55%)" in reading.warnings[0]
+
+
+def test_concurrent_readings_match_sequential_ones(read):
+    images = [on_paper(ink_layer(text)) for text in ("1", "23", "456", "7890", "12 34", "555", "8", "60")]
+    images[3] = photo_like(ink_layer("7890"), seed=4)
+    sequential = [read(image) for image in images]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        concurrent = list(pool.map(read, images))
+    for one, other in zip(sequential, concurrent, strict=True):
+        assert one.number == other.number
+        assert [d.box for d in one.digits] == [d.box for d in other.digits]
+        assert [d.confidence for d in one.digits] == pytest.approx([d.confidence for d in other.digits], abs=1e-5)
+    assert [r.number for r in sequential] == ["1", "23", "456", "7890", "12 34", "555", "8", "60"]
+
+
+def test_reading_keeps_its_contract_fields():
+    digit = Digit(7, 0.9, ((7, 0.9), (1, 0.05), (9, 0.01)), (1, 2, 3, 4), 0, np.zeros((28, 28), np.float32))
+    reading = Reading("7", ["7"], [digit], [], (10, 10))
+    assert reading.to_dict()["digits"][0]["box"] == [1, 2, 3, 4]
+
+
+def _real_world_labels() -> dict[str, str]:
+    labels = REALWORLD / "labels.csv"
+    if not labels.is_file():
+        pytest.skip(f"the real-world samples are absent ({REALWORLD}); they live beside the repository, not in it")
+    with labels.open(newline="") as handle:
+        return {row["file"]: row["label"] for row in csv.DictReader(handle)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [
+        "013.png",  # a tiny canvas drawing, 89x28
+        "028.png",  # chalk-like light strokes on black
+        "052.png",  # a phone photo of eight digits on grey paper
+        "055.png",  # two numbers on one line, far apart
+    ],
+)
+def test_real_world_images(read, name):
+    labels = _real_world_labels()
+    assert read(REALWORLD / name).number == labels[name]
