@@ -21,7 +21,7 @@ def headline_figures() -> None:
     columns[1].metric("Test digits", f"{figures['images']:,}", help=figures["dataset"])
     columns[2].metric("Test digits it got wrong", f"{wrong:,}")
     if "parameters" in training:
-        columns[3].metric("Model size", f"{training['parameters']:,} parameters")
+        columns[3].metric("Model parameters", f"{training['parameters']:,}")
     st.caption(
         "Measured once, on the 10,000 official MNIST test digits the model never saw in training. "
         "See **Model evaluation** for the confusion matrix and the digits it gets wrong."

@@ -293,7 +293,7 @@ def read_aloud(reading: Reading) -> None:
     text = spoken_text(reading, style=style)
     available, reason = speech_available()
     if not available:
-        browser_speech(text, f"Your browser reads it: {reason}.")
+        browser_speech(text, "Your browser reads it aloud: this server has no speech engine.", reason)
         return
     if st.button("Read aloud", icon=":material/volume_up:", key="read-aloud"):
         st.session_state["spoken"] = text
@@ -302,15 +302,18 @@ def read_aloud(reading: Reading) -> None:
         try:
             st.audio(speech_wav(text), format="audio/wav", autoplay=True)
         except SpeechUnavailable as error:
-            browser_speech(text, f"The server could not speak ({error}); your browser can.")
+            browser_speech(text, "The server could not speak it; your browser can.", str(error))
 
 
-def browser_speech(text: str, note: str) -> None:
-    """The Web Speech API fallback: its own "Read aloud" button, in an iframe so its script runs."""
+def browser_speech(text: str, note: str, reason: str) -> None:
+    """The Web Speech API fallback: its own "Read aloud" button, in an iframe so its script runs.
+
+    (``st.components.v1.html`` is deprecated in Streamlit 1.67; ``st.iframe`` replaces it.)
+    """
     from digitsight.speech import browser_speech_html
 
     st.iframe(browser_speech_html(text), height=60)
-    st.caption(note)
+    st.caption(note, help=reason)
 
 
 def image_key(image: ImageInput) -> str:

@@ -202,7 +202,7 @@ def test_read_aloud_falls_back_to_the_browser_without_an_engine(model: Path, mon
     frames = at.get("iframe")
     assert len(frames) == 1
     assert "speechSynthesis" in frames[0].proto.srcdoc
-    assert any("Your browser reads it" in caption.value for caption in at.caption)
+    assert any("Your browser reads it aloud" in caption.value for caption in at.caption)
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -1,5 +1,7 @@
 """End to end: ``streamlit run app.py`` on localhost, driven by a real headless Chromium.
 
+Visits every page; uploads an image, takes a photo with Chromium's fake camera (fed a
+video of an example), draws on the canvas with mouse moves, and presses "Read aloud".
 Uses Debian's ``/usr/bin/chromium`` through Playwright's Python package (no bundled
 browsers). Screenshots of every page go to ``artifacts/e2e/`` (ignored by git) for a
 person to look at. Marked ``browser``; skipped, with the reason, where Chromium or the
@@ -18,7 +20,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from digitsight.speech import speech_available
@@ -99,10 +103,36 @@ def app_url(shipped_model_path: Path) -> Iterator[str]:
                 server.wait()
 
 
+def camera_video(image: Path, out: Path, size: tuple[int, int] = (640, 480)) -> Path:
+    """A Y4M video whose frames show ``image`` centred on white: Chromium's fake camera plays it.
+
+    Y4M is a text header, then per frame the Y plane and the quarter-size U and V planes
+    (4:2:0); a gray picture has U = V = 128.
+    """
+    picture = Image.open(image).convert("L")
+    frame = Image.new("L", size, 255)
+    frame.paste(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
+    chroma = np.full((size[1] // 2, size[0] // 2), 128, dtype=np.uint8).tobytes()
+    with out.open("wb") as video:
+        video.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F30:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(2):
+            video.write(b"FRAME\n" + np.asarray(frame, dtype=np.uint8).tobytes() + chroma + chroma)
+    return out
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """Headless Chromium whose camera shows the first example (permission granted without asking)."""
+    video = camera_video(EXAMPLES_DIR / EXAMPLES[0]["file"], tmp_path_factory.mktemp("camera") / "camera.y4m")
+    fake_camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + fake_camera, headless=True
+        )
         try:
             yield chromium
         finally:
@@ -111,7 +141,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, permissions=["camera"])
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
@@ -188,7 +218,7 @@ def test_upload_shows_the_number_and_read_aloud_plays_it(page: Page, app_url: st
 
 def test_drawing_on_the_canvas_is_read(page: Page, app_url: str) -> None:
     page.goto(f"{app_url}/predictor")
-    page.get_by_role("button", name="Draw", exact=True).click()
+    page.get_by_role("radio", name="Draw", exact=True).click()  # the segmented control
     expect(page.get_by_text("The canvas is empty")).to_be_visible()
     # streamlit-drawable-canvas (a components-v2 element, in the page itself) stacks Fabric.js
     # canvases; the top one takes the pointer events.
@@ -214,3 +244,13 @@ def test_drawing_on_the_canvas_is_read(page: Page, app_url: str) -> None:
     page.get_by_role("button", name="Clear").click()  # a fresh canvas, and the hint again
     expect(page.get_by_text("The canvas is empty")).to_be_visible()
     expect(page.locator(".ds-number")).to_have_count(0)
+
+
+def test_camera_photo_is_read(page: Page, app_url: str) -> None:
+    """Chromium's fake camera shows the first example; a photo of it is read to its number."""
+    page.goto(f"{app_url}/predictor")
+    page.get_by_role("radio", name="Take a photo", exact=True).click()
+    page.get_by_role("button", name="Take Photo").click()
+    assert shown_number(page) == EXAMPLES[0]["number"]
+    expect_no_error(page)
+    screenshot(page, "predictor-camera")
