@@ -2,7 +2,8 @@
 
 1. Start-up: from launching ``streamlit run app.py`` to the server's health check
    answering, and to the home page rendered in the browser (its heading visible).
-2. Upload to number: a 1-megapixel JPEG photo of a handwritten number, from
+2. Upload to number: a 1-megapixel photo-like JPEG of a 6-digit handwritten number
+   (``benchmarks/synthetic.py``, the reading benchmark's images), from
    ``set_input_files`` on the predictor's uploader to the number shown on the page;
    the first upload of a fresh server (which loads the model) reported apart. Each
    photo is different, so Streamlit's cache never answers. For comparison, the time
@@ -18,7 +19,6 @@ Prints figures (medians); asserts nothing about timings. Run from the repository
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import socket
@@ -30,12 +30,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # run as a plain script from anywhere
-from digitsight.data import Mnist, load_mnist  # noqa: E402
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+import synthetic  # noqa: E402 - the reading benchmark's photo-like images, made from MNIST test digits
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,7 +45,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-PHOTO_SIZE = (1155, 866)  # 1.0 megapixel, 4:3 like a phone photo
 
 
 def free_port() -> int:
@@ -102,29 +99,6 @@ def memory_mib(pid: int) -> dict[str, float]:
     return fields
 
 
-def photo(number: str, seed: int, mnist: Mnist) -> bytes:
-    """A 1-megapixel JPEG: ``number`` in MNIST test digits, ~110 px tall, on unevenly lit, grainy paper."""
-    rng = np.random.default_rng(seed)
-    width, height = PHOTO_SIZE
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    paper = 0.9 - 0.2 * (xx / width) * (yy / height) + rng.normal(0, 0.02, (height, width)).astype(np.float32)
-    ink = np.zeros((height, width), np.float32)
-    size = 110
-    left = (width - len(number) * (size + 12)) // 2
-    for position, char in enumerate(number):
-        candidates = np.flatnonzero(mnist.y_test == int(char))
-        digit = mnist.x_test[rng.choice(candidates)]
-        big = np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BICUBIC), np.float32) / 255
-        y = height // 2 - size // 2 + int(rng.integers(-10, 11))
-        x = left + position * (size + 12)
-        ink[y : y + size, x : x + size] = np.maximum(ink[y : y + size, x : x + size], big)
-    gray = np.clip(paper * (1 - ink) + 0.15 * ink, 0, 1)
-    rgb = np.stack([gray * 0.98, gray, gray * 0.95], axis=2)  # a slightly warm paper tone
-    buffer = io.BytesIO()
-    Image.fromarray((rgb * 255).astype(np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
 def median_ms(seconds: list[float]) -> str:
     return f"{statistics.median(seconds) * 1000:.0f} ms (n={len(seconds)}, min {min(seconds) * 1000:.0f}, " \
         f"max {max(seconds) * 1000:.0f})"
@@ -138,15 +112,14 @@ def main() -> None:
 
     from playwright.sync_api import expect, sync_playwright
 
-    mnist = load_mnist(allow_download=False)
-    rng = np.random.default_rng(2026)
-    numbers = ["".join(str(d) for d in rng.integers(0, 10, size=6)) for _ in range(args.photos + 1)]
     workdir = Path(tempfile.mkdtemp(prefix="bench_app_"))
     photos = []
-    for index, number in enumerate(numbers):
+    for index in range(args.photos + 1):
+        sample = synthetic.photo_of_size(1.0, digits=6, index=index)  # a 1-megapixel photo-like JPEG
         path = workdir / f"photo_{index}.jpg"
-        path.write_bytes(photo(number, seed=index, mnist=mnist))
-        photos.append((path, number))
+        path.write_bytes(sample.data)
+        photos.append((path, sample.label))
+    width, height = sample.size
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores; python {platform.python_version()}")
     with sync_playwright() as playwright:
@@ -212,7 +185,7 @@ def main() -> None:
     print(f"start-up, `streamlit run` -> health check answers: median {median_ms(to_health)}")
     print(f"start-up, `streamlit run` -> home page rendered in Chromium: median {median_ms(to_page)}")
     print(f"upload -> number shown, first upload of a fresh server (loads the model): {upload_times[0] * 1000:.0f} ms")
-    print(f"upload -> number shown, 1-MP JPEG, model loaded: median {median_ms(upload_times[1:])}")
+    print(f"upload -> number shown, {width}x{height} JPEG, model loaded: median {median_ms(upload_times[1:])}")
     print(f"  of which digitsight.read of the same photos in-process: median {median_ms(read_times)}")
     print(f"  numbers shown right: {shown_right} of {len(photos) - 1}")
     print(
