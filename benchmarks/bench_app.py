@@ -174,12 +174,13 @@ def main() -> None:
     from digitsight import read
     from digitsight.classifier import load_classifier
 
-    load_classifier()
-    read(photos[0][0])  # warm-up
+    model = os.environ.get("DIGITSIGHT_MODEL") or None  # the model the server served (see pages/common.py)
+    load_classifier(model)
+    read(photos[0][0], model_path=model)  # warm-up
     read_times = []
     for path, _ in photos[1:]:
         started = time.perf_counter()
-        read(path)
+        read(path, model_path=model)
         read_times.append(time.perf_counter() - started)
 
     print(f"start-up, `streamlit run` -> health check answers: median {median_ms(to_health)}")
