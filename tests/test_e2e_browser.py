@@ -200,13 +200,19 @@ def test_every_page_renders(page: Page, app_url: str, path: str, heading: str) -
     screenshot(page, f"page-{path or 'home'}")
 
 
-def test_upload_shows_the_number_and_read_aloud_plays_it(page: Page, app_url: str) -> None:
+def test_upload_shows_the_number_downloads_it_and_reads_it_aloud(page: Page, app_url: str) -> None:
     example = next(item for item in EXAMPLES if " " in item["number"])  # two lines: two numbers
     page.goto(f"{app_url}/predictor")
     page.locator('input[type="file"]').set_input_files(EXAMPLES_DIR / example["file"])
     assert shown_number(page) == example["number"]
     expect_no_error(page)
     screenshot(page, "predictor-upload")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("stDownloadButton").get_by_role("button").click()
+    reading = json.loads(Path(download.value.path()).read_text())
+    assert reading["number"] == example["number"]
+    assert len(reading["digits"]) == len(example["number"].replace(" ", ""))
 
     available, reason = speech_available()  # the server inherits this process's environment
     if not available:
