@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +260,26 @@ def test_evaluation_page_without_a_report_shows_an_error(tmp_path: Path, monkeyp
     at = open_page("evaluation")
     assert not at.exception
     assert len(at.error) == 1 and "report is missing" in at.error[0].value
+
+
+def test_home_evaluation_and_collaborators_never_load_tensorflow() -> None:
+    """These pages read files only: no model load, and so no predictions on a page view.
+
+    Run in a fresh interpreter, since this test process has TensorFlow loaded already.
+    """
+    script = f"""
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({str(APP)!r}, default_timeout=60)
+at.run()
+for page in ("evaluation", "collaborators"):
+    at.switch_page(f"pages/{{page}}.py").run()
+    assert not at.exception, at.exception
+print("tensorflow" in sys.modules, "keras" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["False", "False"]
 
 
 # --------------------------------------------------------------------------- collaborators
