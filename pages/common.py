@@ -33,16 +33,20 @@ EXAMPLE_REQUEST = "example_request"
 log = logging.getLogger("digitsight.app")
 
 
-@st.cache_resource(show_spinner="Loading the model (once per server)...")
 def classifier() -> Classifier:
-    """The shipped model, loaded once per server process and shared by every session.
+    """The served model, loaded once per server process and shared by every session.
 
     ``digitsight.read`` uses the same process-wide instance (``load_classifier`` keeps
     one per model path), so calling this first just moves the load under a spinner.
     """
+    return cached_classifier(str(model_path()))
+
+
+@st.cache_resource(show_spinner="Loading the model (once per server)...")
+def cached_classifier(path: str) -> Classifier:
     from digitsight.classifier import load_classifier
 
-    return load_classifier(model_path())
+    return load_classifier(path)
 
 
 def model_path() -> Path:

@@ -153,7 +153,7 @@ def test_model_is_loaded_once_across_reruns(model: Path, monkeypatch: pytest.Mon
     import keras
 
     import digitsight.classifier
-    from pages.common import classifier
+    from pages.common import cached_classifier
 
     loads = []
     real_load_model = keras.saving.load_model
@@ -165,7 +165,7 @@ def test_model_is_loaded_once_across_reruns(model: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(keras.saving, "load_model", counting_load_model)
     # Start as a fresh server process would: no model in digitsight's registry, none in st.cache_resource.
     monkeypatch.setattr(digitsight.classifier, "_loaded", {})
-    classifier.clear()
+    cached_classifier.clear()
     at = open_page("predictor")
     at.segmented_control(key="method").set_value("Try an example").run()
     for example in EXAMPLES[1:]:  # each click reruns the page and reads another image
