@@ -68,29 +68,38 @@ def read(image: object, *, model_path: str | os.PathLike | None = None) -> Readi
     Reading with a warning. Safe to call from several threads at once.
     """
     from digitsight.classifier import load_classifier
-    from digitsight.imaging import load_image
+    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 
-    loaded = load_image(image)
+    loaded = load_image(image, max_pixels=PROCESS_MAX_PIXELS)
     classifier = load_classifier(model_path)
     return read_loaded(loaded, classifier)
 
 
 def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
     """``read`` for an already decoded image and a loaded classifier."""
-    import cv2
 
     from digitsight.imaging import processing_scale, to_gray
     from digitsight.normalize import to_mnist
-    from digitsight.segment import best_partition, cut_candidates, segment
+    from digitsight.segment import analyse, best_partition, cut_candidates, segment
 
     notes = list(loaded.warnings)
     width, height = loaded.size
     gray = to_gray(loaded.rgb)
-    scale = processing_scale(loaded.size)
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    found = segment(gray)
+    decoded = (gray.shape[1], gray.shape[0])
+    scale = processing_scale(decoded)
+    # Bold strokes mean big digits: process at a scale where strokes are ~PROCESS_STROKE
+    # pixels wide, which loses nothing and makes a 1-megapixel photo several times cheaper.
+    processed = _resized(gray, scale)
+    _, stroke_small, small_scale = analyse(processed)
+    stroke = stroke_small / small_scale
+    if stroke > 1.5 * PROCESS_STROKE:
+        floor = max(1 / MAX_STROKE_DOWNSCALE, PROCESS_MIN_SIDE / min(processed.shape))
+        factor = min(1.0, max(PROCESS_STROKE / stroke, floor))
+        if factor < 1.0:
+            scale *= factor
+            processed = _resized(gray, scale)
+    found = segment(processed)
+    scale *= loaded.scale  # processing pixels per pixel of the original image
 
     # Every crop any reading may need (whole blobs and the pieces of candidate
     # splits) goes into ONE batch, so the model is called once per image.
@@ -152,6 +161,10 @@ SPLIT_MIN_ASPECT = 0.75
 # Pieces of a split: at most this wide, at least this tall (in line heights).
 PIECE_MAX_ASPECT = 1.3
 PIECE_MIN_HEIGHT = 0.45
+# Processing scale: strokes about this wide (pixels); never shrink more than this, nor below this side.
+PROCESS_STROKE = 5.0
+MAX_STROKE_DOWNSCALE = 4.0
+PROCESS_MIN_SIDE = 160
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 
@@ -161,6 +174,15 @@ class _Plan:
     blob: Blob
     points: list[int]
     pieces: dict[tuple[int, int], tuple[Blob, int]]
+
+
+def _resized(gray: np.ndarray, scale: float) -> np.ndarray:
+    import cv2
+
+    if scale >= 1.0:
+        return gray
+    size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
 def _aspect_prior(aspect: float) -> float:
