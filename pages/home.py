@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import examples, open_example, percent, report, run_page, thumbnail
+from pages.common import EXAMPLE_REQUEST, examples, open_example, percent, report, run_page, thumbnail
 
 
 def headline_figures() -> None:
@@ -36,18 +36,21 @@ def gallery() -> None:
         with column.container(border=True):
             st.image(thumbnail(str(item["path"])), width="stretch")
             st.caption(item["caption"])
-            if st.button(
+            st.button(
                 "Try it",
                 key=f"try-{item['file']}",
                 icon=":material/play_arrow:",
                 on_click=open_example,
                 args=(item["file"],),
                 width="stretch",
-            ):
-                st.switch_page("pages/predictor.py")
+            )
 
 
 def main() -> None:
+    if st.session_state.get(EXAMPLE_REQUEST):
+        # An example was clicked (its callback left the request): the predictor shows it.
+        # Acting on the request, not on the button's one-run click value, survives reruns.
+        st.switch_page("pages/predictor.py")
     st.title("DigitSight")
     st.markdown(
         "#### Reads handwritten numbers from photos, scans and drawings, shows how it sees "
@@ -61,8 +64,7 @@ def main() -> None:
             "back together into numbers. For every digit you see what the model saw, how sure it "
             "was and its next best guesses, so an uncertain digit never passes unnoticed."
         )
-        if st.button("Read a number", type="primary", icon=":material/arrow_forward:"):
-            st.switch_page("pages/predictor.py")
+        st.page_link("pages/predictor.py", label="Read a number", icon=":material/arrow_forward:")
     with steps, st.container(border=True):
         st.markdown(
             "**How to use it**\n"

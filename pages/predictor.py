@@ -133,9 +133,8 @@ def from_canvas() -> tuple[ImageInput, str] | None:
     st.session_state.setdefault("canvas_version", 0)
     controls = st.columns([2, 1, 3], vertical_alignment="bottom")
     pen = controls[0].slider("Pen width", min_value=6, max_value=40, value=18, key="pen")
-    if controls[1].button("Clear", icon=":material/ink_eraser:", key="clear-canvas"):
-        # A new key gives a fresh, empty canvas (the toolbar's reset does the same in the browser).
-        st.session_state["canvas_version"] += 1
+    # A new key gives a fresh, empty canvas (the canvas toolbar's bin does the same in the browser).
+    controls[1].button("Clear", icon=":material/ink_eraser:", key="clear-canvas", on_click=new_canvas)
     st.caption("Draw one or more digits with the mouse or a finger, side by side; they are read when you lift the pen.")
     result = st_canvas(
         stroke_width=pen,
@@ -152,6 +151,10 @@ def from_canvas() -> tuple[ImageInput, str] | None:
         st.info("The canvas is empty: draw a number above to read it.", icon=":material/draw:")
         return None
     return pixels, "drawing"
+
+
+def new_canvas() -> None:
+    st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
 
 
 def canvas_pixels(rgba: np.ndarray | None) -> np.ndarray | None:
@@ -295,9 +298,14 @@ def read_aloud(reading: Reading) -> None:
     if not available:
         browser_speech(text, "Your browser reads it aloud: this server has no speech engine.", reason)
         return
-    if st.button("Read aloud", icon=":material/volume_up:", key="read-aloud"):
-        st.session_state["spoken"] = text
-    # Remembered, so the player stays through later reruns for the same reading.
+    # A callback, not the button's one-run value: the player then stays through later reruns.
+    st.button(
+        "Read aloud",
+        icon=":material/volume_up:",
+        key="read-aloud",
+        on_click=st.session_state.__setitem__,
+        args=("spoken", text),
+    )
     if st.session_state.get("spoken") == text:
         try:
             st.audio(speech_wav(text), format="audio/wav", autoplay=True)
