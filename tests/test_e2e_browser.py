@@ -170,11 +170,13 @@ def screenshot(page: Page, name: str) -> None:
     page.set_viewport_size(viewport)
 
 
-def shown_number(page: Page) -> str:
-    """The number(s) the predictor shows large, lines joined by one space, once it shows one."""
-    numbers = page.locator(".ds-number")
-    numbers.first.wait_for(timeout=READ_TIMEOUT_MS)
-    return " ".join(text.strip() for text in numbers.all_inner_texts())
+def expect_number(page: Page, number: str) -> None:
+    """Wait until the predictor shows ``number`` large: one element per line, lines split by a space.
+
+    Waiting (not reading once) matters: a drawing is read after each stroke, so "1" shows
+    before "17" does.
+    """
+    expect(page.locator(".ds-number")).to_have_text(number.split(" "), timeout=READ_TIMEOUT_MS)
 
 
 @pytest.mark.parametrize(
@@ -204,7 +206,7 @@ def test_upload_shows_the_number_downloads_it_and_reads_it_aloud(page: Page, app
     example = next(item for item in EXAMPLES if " " in item["number"])  # two lines: two numbers
     page.goto(f"{app_url}/predictor")
     page.locator('input[type="file"]').set_input_files(EXAMPLES_DIR / example["file"])
-    assert shown_number(page) == example["number"]
+    expect_number(page, example["number"])
     expect_no_error(page)
     screenshot(page, "predictor-upload")
 
@@ -243,7 +245,7 @@ def test_drawing_on_the_canvas_is_read(page: Page, app_url: str) -> None:
 
     stroke([(110, 50), (110, 230)])  # a 1
     stroke([(190, 55), (290, 55), (225, 230)])  # a 7: the bar, then the slanted stem
-    assert shown_number(page) == "17"
+    expect_number(page, "17")
     expect_no_error(page)
     screenshot(page, "predictor-draw")
 
@@ -257,6 +259,6 @@ def test_camera_photo_is_read(page: Page, app_url: str) -> None:
     page.goto(f"{app_url}/predictor")
     page.get_by_role("radio", name="Take a photo", exact=True).click()
     page.get_by_role("button", name="Take Photo").click()
-    assert shown_number(page) == EXAMPLES[0]["number"]
+    expect_number(page, EXAMPLES[0]["number"])
     expect_no_error(page)
     screenshot(page, "predictor-camera")
