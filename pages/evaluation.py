@@ -63,7 +63,7 @@ def heatmap_png(matrix: tuple[tuple[int, ...], ...], normalized: bool) -> bytes:
         linewidths=0.5,
         linecolor="#e5e7eb",
         square=True,
-        annot_kws={"fontsize": 8},
+        annot_kws={"fontsize": 9},
     )
     axes.set_xlabel("predicted digit")
     axes.set_ylabel("true digit")
@@ -75,8 +75,10 @@ def heatmap_png(matrix: tuple[tuple[int, ...], ...], normalized: bool) -> bytes:
 
 
 def per_class_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The report's per-class figures, as percentages, one row per digit."""
     table = pd.DataFrame(rows).set_index("class")
     table.index.name = "digit"
+    table[["precision", "recall", "f1"]] *= 100
     return table[["precision", "recall", "f1", "support"]]
 
 
@@ -158,14 +160,15 @@ def training_details(training: dict[str, Any]) -> None:
         "training_seconds": lambda v: f"{v / 60:.1f} min ({v:,.0f} s)",
     }
     rows = [
-        {"": label, " ": str(formatters.get(key, str)(training[key]))}
+        {"setting": label, "value": str(formatters.get(key, str)(training[key]))}
         for key, label in labels.items()
         if key in training
     ]
     versions = training.get("versions", {})
     if versions:
-        rows.append({"": "Versions", " ": ", ".join(f"{name} {version}" for name, version in versions.items())})
-    st.table(pd.DataFrame(rows).set_index(""))
+        listed = ", ".join(f"{name} {version}" for name, version in versions.items())
+        rows.append({"setting": "Versions", "value": listed})
+    st.table(pd.DataFrame(rows), hide_index=True, hide_header=True, border="horizontal")
     if "command" in training:
         st.caption("Reproduce with:")
         st.code(training["command"], language="bash")
@@ -202,9 +205,9 @@ def main() -> None:
         st.dataframe(
             per_class_table(figures["per_class"]),
             column_config={
-                "precision": st.column_config.NumberColumn("precision", format="percent"),
-                "recall": st.column_config.NumberColumn("recall", format="percent"),
-                "f1": st.column_config.NumberColumn("F1", format="percent"),
+                "precision": st.column_config.NumberColumn("precision", format="%.2f%%"),
+                "recall": st.column_config.NumberColumn("recall", format="%.2f%%"),
+                "f1": st.column_config.NumberColumn("F1", format="%.2f%%"),
                 "support": st.column_config.NumberColumn("test digits", format="%d"),
             },
         )

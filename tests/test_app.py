@@ -221,7 +221,7 @@ def test_evaluation_page_renders_the_heatmap_from_the_report(model: Path) -> Non
     assert metrics["Misclassified"] == f"{len(report['misclassified']):,}"
     table = at.dataframe[0].value
     assert list(table.index) == list(range(10))
-    assert np.allclose(table["recall"], [row["recall"] for row in report["per_class"]])
+    assert np.allclose(table["recall"], [100 * row["recall"] for row in report["per_class"]])  # shown in %
     # The gallery: one captioned image per misclassified digit shown, labelled from the report.
     wrong = [c for c in captions if c.startswith("true ")]
     first = report["misclassified"][0]
