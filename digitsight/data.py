@@ -78,7 +78,9 @@ def load_mnist(path: str | os.PathLike | None = None, *, allow_download: bool = 
 
     cached = cache_dir() / "mnist.npz"
     if cached.is_file():
-        return _validated(_read_npz(cached), source=str(cached))
+        arrays = _read_npz(cached)
+        origin = _read_origin(cached)
+        return _validated(arrays, source=f"{origin}, cached at {cached}" if origin else str(cached))
 
     keras_cache = Path.home() / ".keras" / "datasets" / "mnist.npz"
     if keras_cache.is_file():
@@ -205,10 +207,20 @@ def _cache(mnist: Mnist, target: Path) -> Mnist:
     # Write to a temporary name and rename, so an interrupted run never leaves a truncated cache.
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".npz", delete=False) as handle:
         np.savez_compressed(
-            handle, x_train=mnist.x_train, y_train=mnist.y_train, x_test=mnist.x_test, y_test=mnist.y_test
+            handle,
+            x_train=mnist.x_train,
+            y_train=mnist.y_train,
+            x_test=mnist.x_test,
+            y_test=mnist.y_test,
+            origin=np.array(mnist.source),  # so later loads can still say where the data came from
         )
     os.replace(handle.name, target)
     return mnist
+
+
+def _read_origin(path: Path) -> str | None:
+    with np.load(path, allow_pickle=False) as archive:
+        return str(archive["origin"]) if "origin" in archive.files else None
 
 
 def _from_unit_float(images: np.ndarray) -> np.ndarray:

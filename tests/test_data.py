@@ -171,7 +171,7 @@ def test_converted_arrays_are_cached_and_reused(tmp_path: Path, monkeypatch) -> 
     second = load_mnist(allow_download=False)
 
     assert first.source.endswith(".keras/datasets/mnist.npz")
-    assert second.source == str(tmp_path / "cache" / "mnist.npz")
+    assert second.source == f"{first.source}, cached at {tmp_path / 'cache' / 'mnist.npz'}"
     np.testing.assert_array_equal(second.y_test, full["y_test"])
 
 
