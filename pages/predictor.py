@@ -275,7 +275,8 @@ def digit_gallery(reading: Reading) -> None:
                     st.markdown(f"**{digit.value}** &nbsp; {percent(digit.confidence, 1)}")
                     if digit.confidence < LOW_CONFIDENCE:
                         st.badge("unsure", icon=":material/warning:", color="orange")
-                    st.caption("then " + ", ".join(f"{value}: {percent(p, 1)}" for value, p in digit.top3[1:]))
+                    runners_up = [f"or {value} ({percent(p, 1)})" for value, p in digit.top3[1:]]
+                    st.caption("  \n".join(runners_up))  # one per line: the cards are narrow
 
 
 def read_aloud(reading: Reading) -> None:
