@@ -80,7 +80,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
 
     from digitsight.imaging import processing_scale, to_gray
     from digitsight.normalize import to_mnist
-    from digitsight.segment import analyse, best_partition, cut_candidates, segment
+    from digitsight.segment import analyse, best_partition, cut_candidates, cut_path, segment
 
     notes = list(loaded.warnings)
     width, height = loaded.size
@@ -110,15 +110,18 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
         line_plans = []
         for blob in line:
             plan = _Plan(blob, [0, blob.w], {})
+            paths: list[int | np.ndarray] = [0, blob.w]
             if blob.w > SPLIT_MIN_ASPECT * line_height:
                 plan.points = [0, *cut_candidates(blob, line_height), blob.w]
+                radius = max(1, int(CUT_RADIUS * line_height))
+                paths = [0, *(cut_path(blob.mask, c, radius) for c in plan.points[1:-1]), blob.w]
             for i, start in enumerate(plan.points):
                 for j in range(i + 1, len(plan.points)):
                     stop = plan.points[j]
                     whole = i == 0 and j == len(plan.points) - 1
                     if not whole and stop - start > PIECE_MAX_ASPECT * line_height:
                         continue
-                    piece = blob if whole else blob.piece(start, stop)
+                    piece = blob if whole else blob.piece(paths[i], paths[j])
                     if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
                         continue
                     plan.pieces[(i, j)] = (piece, len(crops))
@@ -133,10 +136,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
     for line_index, line_plans in enumerate(plans):
         text = []
         for plan in line_plans:
-            scores = {}
-            for key, (piece, index) in plan.pieces.items():
-                aspect = piece.w / max(1, piece.h)
-                scores[key] = float(np.log(probabilities[index].max() + 1e-9)) + _aspect_prior(aspect)
+            scores = {key: _score(piece, probabilities[index]) for key, (piece, index) in plan.pieces.items()}
             for key in best_partition(plan.points, scores):
                 piece, index = plan.pieces[key]
                 digit = _digit(piece, probabilities[index], crops[index], line_index, scale, (width, height))
@@ -161,6 +161,16 @@ SPLIT_MIN_ASPECT = 0.75
 # Pieces of a split: at most this wide, at least this tall (in line heights).
 PIECE_MAX_ASPECT = 1.3
 PIECE_MIN_HEIGHT = 0.45
+# A cut path may wander this far (in line heights) from its starting column.
+CUT_RADIUS = 0.25
+# Each digit a split adds costs this much log-confidence: a split must read clearly better than the whole.
+PIECE_COST = 0.0
+# log(width / height) of each digit in the MNIST *training* set: (median, 1.4826 * median absolute deviation).
+ASPECT_BY_DIGIT = (
+    (-0.105, 0.175), (-0.916, 0.472), (-0.051, 0.232), (-0.223, 0.198), (-0.223, 0.198),
+    (-0.051, 0.255), (-0.357, 0.229), (-0.223, 0.198), (-0.288, 0.212), (-0.357, 0.229),
+)
+ASPECT_WEIGHT = 0.25
 # Processing scale: strokes about this wide (pixels); never shrink more than this, nor below this side.
 PROCESS_STROKE = 5.0
 MAX_STROKE_DOWNSCALE = 4.0
@@ -171,9 +181,18 @@ LOW_CONFIDENCE = 0.6
 
 @dataclass
 class _Plan:
+    """How one blob may be read: whole, or cut near ``points`` (the pieces between cut i and cut j)."""
+
     blob: Blob
     points: list[int]
-    pieces: dict[tuple[int, int], tuple[Blob, int]]
+    pieces: dict[tuple[int, int], tuple[Blob, int]]  # (i, j) -> (piece, crop index)
+
+
+def _score(piece: Blob, probabilities: np.ndarray) -> float:
+    """How plausible it is that ``piece`` is one digit: log-confidence, aspect prior, minus a cost per digit."""
+    value = int(np.argmax(probabilities))
+    aspect = piece.w / max(1, piece.h)
+    return float(np.log(probabilities[value] + 1e-9)) + _aspect_prior(aspect, value) - PIECE_COST
 
 
 def _resized(gray: np.ndarray, scale: float) -> np.ndarray:
@@ -185,9 +204,15 @@ def _resized(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def _aspect_prior(aspect: float) -> float:
-    """Log-prior of a single digit's width/height: MNIST digits are rarely wider than tall (95% <= 1.18)."""
-    return -(((aspect - 1.0) / 0.3) ** 2) if aspect > 1.0 else 0.0
+def _aspect_prior(aspect: float, value: int) -> float:
+    """Log-prior of width/height for a digit read as ``value``, 0 within a deviation of the typical.
+
+    A "4" as wide as two digits is more likely a "4" touching another digit.
+    """
+    centre, spread = ASPECT_BY_DIGIT[value]
+    z = (np.log(max(aspect, 1e-3)) - centre) / spread
+    excess = max(0.0, abs(z) - 1.0)
+    return -ASPECT_WEIGHT * 0.5 * excess * excess
 
 
 def _digit(

@@ -38,6 +38,14 @@ LINE_THINNESS = 25
 # A fragment group can grow to this size (in digit heights) and still be one digit.
 MERGED_MAX_HEIGHT = 1.3
 MERGED_MAX_WIDTH = 1.1
+# Candidate cuts of touching digits are at least this far apart (in line heights).
+CUT_SPACING = 0.15
+# ... and no closer than this to the blob's ends (a "1" touching a digit is only a stroke wide).
+CUT_MARGIN = 0.05
+# Blobs wider than this (in line heights) also get a regular grid of candidate cuts.
+CUT_GRID_ASPECT = 1.1
+# At most this many minima of the ink profile become candidate cuts.
+CUT_MINIMA = 8
 # A candidate flatter than this (in digit heights) is no digit.
 MIN_HEIGHT = 0.3
 # Within a line, a gap wider than this many digit heights separates two numbers.
@@ -62,15 +70,21 @@ class Blob:
     def cy(self) -> float:
         return self.y + self.h / 2
 
-    def piece(self, start: int, stop: int) -> Blob | None:
-        """The part of this blob between columns ``start`` and ``stop`` (blob coordinates), tightly cropped."""
-        sub = self.mask[:, start:stop]
+    def piece(self, start: int | np.ndarray, stop: int | np.ndarray) -> Blob | None:
+        """The part of this blob between two cuts, tightly cropped; None if it holds no ink.
+
+        A cut is a column (blob coordinates) or a path: one column per row (``cut_path``).
+        """
+        columns = np.arange(self.w)[None, :]
+        start = np.broadcast_to(np.asarray(start).reshape(-1, 1), (self.h, 1))
+        stop = np.broadcast_to(np.asarray(stop).reshape(-1, 1), (self.h, 1))
+        sub = self.mask * ((columns >= start) & (columns < stop))
         rows = np.flatnonzero(sub.any(axis=1))
         cols = np.flatnonzero(sub.any(axis=0))
         if rows.size == 0:
             return None
-        sub = sub[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        return Blob(self.x + start + int(cols[0]), self.y + int(rows[0]), sub.shape[1], sub.shape[0], sub)
+        sub = sub[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint8)
+        return Blob(self.x + int(cols[0]), self.y + int(rows[0]), sub.shape[1], sub.shape[0], sub)
 
 
 @dataclass
@@ -419,7 +433,7 @@ def group_lines(blobs: list[Blob]) -> list[list[Blob]]:
     return numbers
 
 
-def cut_candidates(blob: Blob, line_height: float, limit: int = 8) -> list[int]:
+def cut_candidates(blob: Blob, line_height: float, limit: int = CUT_MINIMA) -> list[int]:
     """Columns (blob coordinates) where a blob of touching digits may be cut.
 
     The minima of the column ink profile (where two digits touch, little ink), plus
@@ -429,7 +443,7 @@ def cut_candidates(blob: Blob, line_height: float, limit: int = 8) -> list[int]:
 
     profile = blob.mask.sum(axis=0).astype(np.float32)
     width = blob.w
-    margin = max(2, int(0.12 * line_height))
+    margin = max(1, int(CUT_MARGIN * line_height))
     if width < 2 * margin + 1:
         return []
     smooth = cv2.GaussianBlur(profile[None, :], (0, 0), sigmaX=max(1.0, 0.03 * line_height))[0]
@@ -438,13 +452,45 @@ def cut_candidates(blob: Blob, line_height: float, limit: int = 8) -> list[int]:
     is_min = (values <= np.roll(values, 1)) & (values <= np.roll(values, -1))
     minima = sorted(inner[is_min], key=lambda c: smooth[c])
     cuts: list[int] = []
-    spacing = max(2, int(0.15 * line_height))
+    spacing = max(2, int(CUT_SPACING * line_height))
     expected = max(2, min(4, int(round(width / (0.7 * line_height)))))
     even = [int(round(width * k / n)) for n in range(2, expected + 1) for k in range(1, n)]
-    for c in list(minima[:limit]) + even:
+    # On a clearly wide blob, also a regular grid, so that no junction is far from a candidate.
+    grid = list(range(margin, width - margin + 1, spacing)) if width > CUT_GRID_ASPECT * line_height else []
+    for c in list(minima[:CUT_MINIMA]) + even + grid:
         if margin <= c <= width - margin and all(abs(c - other) >= spacing for other in cuts):
             cuts.append(int(c))
     return sorted(cuts)
+
+
+def cut_path(mask: np.ndarray, column: int, radius: int) -> np.ndarray:
+    """The cheapest top-to-bottom path near ``column`` through a blob's mask: a column per row.
+
+    Crossing ink costs far more than crossing paper, so the path slips between
+    digits that interleave (the hook of a 5 under a 4) and crosses a stroke only
+    where they really touch; a straight vertical cut would slice through both.
+    Moves: straight down or one column sideways per row, within ``radius`` of ``column``.
+    """
+    height, width = mask.shape
+    low, high = max(0, column - radius), min(width, column + radius + 1)
+    cost = np.where(mask[:, low:high] > 0, 10.0, 1.0)
+    # Prefer the straight cut where the choice is free: a small cost for leaving the column.
+    cost += 0.05 * np.abs(np.arange(low, high) - column)[None, :]
+    total = cost[0].copy()
+    moves = np.zeros(cost.shape, dtype=np.int8)
+    for row in range(1, height):
+        left = np.concatenate(([np.inf], total[:-1]))
+        right = np.concatenate((total[1:], [np.inf]))
+        stacked = np.stack([left, total, right])
+        choice = np.argmin(stacked, axis=0)
+        moves[row] = choice - 1
+        total = stacked[choice, np.arange(total.size)] + cost[row]
+    path = np.empty(height, dtype=np.int64)
+    position = int(np.argmin(total))
+    for row in range(height - 1, -1, -1):
+        path[row] = position
+        position += int(moves[row, position]) if row > 0 else 0
+    return path + low
 
 
 def best_partition(points: list[int], scores: dict[tuple[int, int], float]) -> list[tuple[int, int]]:

@@ -134,7 +134,7 @@ def test_exif_rotated_photo(read):
 def test_large_photo_is_downscaled_and_boxes_are_in_original_coordinates(read):
     small = on_paper(ink_layer("6025"))
     large = cv2.resize(small, None, fx=8, fy=8, interpolation=cv2.INTER_CUBIC)
-    assert large.size > 4_000_000
+    assert large.size > 3_000_000  # past the processing limit: it is downscaled
     small_reading, large_reading = read(small), read(large)
     assert large_reading.number == small_reading.number == "6025"
     assert large_reading.image_size == (large.shape[1], large.shape[0])
