@@ -140,7 +140,7 @@ def run_page(main: Callable[[], None]) -> None:
     try:
         main()
     except DigitSightError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(sentence(str(error)), icon=":material/error:")
     except Exception:  # noqa: BLE001 - the last line of defence: the user sees a message, the log the trace
         log.exception("page failed")
         st.error(
@@ -148,6 +148,12 @@ def run_page(main: Callable[[], None]) -> None:
             "the server log has the details.",
             icon=":material/error:",
         )
+
+
+def sentence(message: str) -> str:
+    """digitsight's messages start in lower case (they read well after "error: "); a UI shows sentences."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?", ")")) else ".")
 
 
 def percent(value: float, digits: int = 2) -> str:

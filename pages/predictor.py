@@ -18,7 +18,16 @@ import numpy as np
 import streamlit as st
 
 from digitsight.reading import LOW_CONFIDENCE
-from pages.common import EXAMPLE_REQUEST, classifier, examples, model_path, percent, run_page, thumbnail
+from pages.common import (
+    EXAMPLE_REQUEST,
+    classifier,
+    examples,
+    model_path,
+    percent,
+    run_page,
+    sentence,
+    thumbnail,
+)
 
 if TYPE_CHECKING:
     from digitsight.reading import Digit, Reading
@@ -255,7 +264,7 @@ def show_reading(image: ImageInput, name: str) -> None:
 def show_warnings(warnings: list[str]) -> None:
     """The reading's notes (low-confidence digits, image problems) in one box."""
     if warnings:
-        items = "\n".join(f"- {note[:1].upper()}{note[1:]}" for note in warnings)
+        items = "\n".join(f"- {sentence(note)}" for note in warnings)
         st.warning(items, icon=":material/warning:")
 
 

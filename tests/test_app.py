@@ -120,6 +120,7 @@ def test_predictor_reads_a_camera_photo(model: Path) -> None:
         ("broken.png", b"\x89PNG\r\n\x1a\n this is not really a PNG"),
         ("empty.jpg", b""),
         ("notes.png", b"hello, I am a text file"),
+        ("cut.png", (REPO_ROOT / "assets" / "examples" / EXAMPLES[0]["file"]).read_bytes()[:3000]),  # truncated
     ],
 )
 def test_predictor_bad_upload_shows_an_error_not_an_exception(model: Path, name: str, data: bytes) -> None:
