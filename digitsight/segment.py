@@ -34,7 +34,10 @@ BACKGROUND_STROKES = 4.0
 HORIZONTAL_LINE_SPAN = 0.3
 VERTICAL_LINE_SPAN = 0.85
 # ... and are at least this many times longer than thick (a digit's stroke is far thicker for its length).
-LINE_THINNESS = 25
+LINE_THINNESS = 20
+MARGIN_THINNESS = 12
+# At most this many lines are looked for in one component (a ruled page).
+MAX_LINES = 40
 # A fragment group can grow to this size (in digit heights) and still be one digit.
 MERGED_MAX_HEIGHT = 1.3
 MERGED_MAX_WIDTH = 1.1
@@ -231,7 +234,7 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
     total = int(stats[1:, cv2.CC_STAT_AREA].sum())
     for label in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[label])
-        if w < HORIZONTAL_LINE_SPAN * width and h < VERTICAL_LINE_SPAN * height:
+        if w < HORIZONTAL_LINE_SPAN * width and h < min(VERTICAL_LINE_SPAN, 0.6) * height:
             continue
         view = ink[y : y + h, x : x + w]
         region = labels[y : y + h, x : x + w] == label
@@ -242,53 +245,70 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
             region &= view > 0
             found += _erase_lines(view, region, horizontal=False, min_length=VERTICAL_LINE_SPAN * height)
         removed += found
-        if found:
-            continue
+        if found:  # what is left of the component after its lines went
+            region &= view > 0
+            rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+            if rows.size == 0:
+                continue
+            y, x = y + int(rows[0]), x + int(cols[0])
+            h, w = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+            area = int(region.sum())
         touches = x == 0 or y == 0 or x + w == width or y + h == height
         spans = w >= 0.9 * width or h >= 0.9 * height
-        if touches and spans and total - area > 0:
-            view[region] = 0
+        # A thin strip along an edge: the table or the shadow past the page's border.
+        strip = (h >= 0.6 * height and w <= h / 6) or (w >= 0.6 * width and h <= w / 6)
+        if touches and (spans or strip) and total - area > 0:
+            view[region] = 0  # (region is in the component's original box, as view is)
             removed += 1
     return ink, removed
 
 
 def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_length: float) -> int:
-    """Erase (in ``view``) the straight thin lines of at least ``min_length`` pixels in ``region``; how many."""
+    """Erase (in ``view``) the straight thin lines of at least ``min_length`` pixels in ``region``; how many.
+
+    One line at a time, each at its own angle (perspective makes ruled lines fan out):
+    the angle whose projection has the highest peak gives the next line candidate.
+    """
     import cv2
 
     along = region if horizontal else region.T
     ys, xs = np.nonzero(along)
     if ys.size < min_length:
         return 0
-    # The slant: the angle whose projection has the highest peak (a line projects onto a few rows).
-    step = max(1, ys.size // 20000)
-    best_peak, slope = -1, 0.0
-    for candidate in np.tan(np.radians(np.arange(-10, 10.01, 0.5))):
-        projected = np.round(ys[::step] - candidate * xs[::step]).astype(np.int64)
-        peak = int(np.bincount(projected - projected.min()).max())
-        if peak > best_peak:
-            best_peak, slope = peak, float(candidate)
-    projected = np.round(ys - slope * xs).astype(np.int64)
-    offset = projected.min()
-    counts = np.bincount(projected - offset)
+    thinness = LINE_THINNESS if horizontal else MARGIN_THINNESS
+    slopes = np.tan(np.radians(np.arange(-10, 10.01, 0.5)))
+    left = np.ones(ys.size, dtype=bool)  # pixels not yet taken by a line
     erase = np.zeros(ys.size, dtype=bool)
     lines = 0
-    for peak_row in np.flatnonzero(counts >= 0.5 * min_length):
-        if erase[projected - offset == peak_row].any():
-            continue  # part of a band already taken
-        low, high = peak_row, peak_row
-        while low > 0 and counts[low - 1] >= 0.25 * counts[peak_row]:
-            low -= 1
-        while high + 1 < counts.size and counts[high + 1] >= 0.25 * counts[peak_row]:
-            high += 1
-        in_band = (projected - offset >= low) & (projected - offset <= high)
+    for _ in range(MAX_LINES):
+        step = max(1, int(left.sum()) // 20000)
+        sample_y, sample_x = ys[left][::step], xs[left][::step]
+        if sample_y.size == 0:
+            break
+        best_peak, slope = -1, 0.0
+        for candidate in slopes:
+            projected = np.round(sample_y - candidate * sample_x).astype(np.int64)
+            peak = int(np.bincount(projected - projected.min()).max())
+            if peak > best_peak:
+                best_peak, slope = peak, float(candidate)
+        projected = np.round(ys - slope * xs).astype(np.int64)
+        offset = projected.min()
+        counts = np.bincount(projected[left] - offset, minlength=int(projected.max() - offset + 1))
+        peak_row = int(np.argmax(counts))
+        if counts[peak_row] < 0.5 * min_length:
+            break
+        low, high = _band(counts, peak_row, 0.25)
+        core_low, core_high = _band(counts, peak_row, 0.5)
+        in_band = left & (projected - offset >= low) & (projected - offset <= high)
         columns = np.unique(xs[in_band])
         span = int(columns[-1] - columns[0] + 1)
-        thickness = high - low + 1
         # A line: long, unbroken, and thin for its length (the bar of a big 7 is not).
-        if span >= min_length and columns.size >= 0.7 * span and thickness <= max(3, span / LINE_THINNESS):
-            erase |= (projected - offset >= low - 1) & (projected - offset <= high + 1)
-            lines += 1
+        if span < min_length or columns.size < 0.7 * span or core_high - core_low + 1 > max(3, span / thinness):
+            break
+        taken = left & (projected - offset >= low - 1) & (projected - offset <= high + 1)
+        erase |= taken
+        left &= ~taken
+        lines += 1
     if not lines:
         return 0
     band = np.zeros(along.shape, dtype=bool)
@@ -304,6 +324,16 @@ def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_len
     crossing = cv2.morphologyEx(view, cv2.MORPH_OPEN, kernel) > 0
     view[band & ~crossing] = 0
     return lines
+
+
+def _band(counts: np.ndarray, peak: int, fraction: float) -> tuple[int, int]:
+    """The rows around ``peak`` whose counts stay at or above ``fraction`` of the peak's."""
+    low, high = peak, peak
+    while low > 0 and counts[low - 1] >= fraction * counts[peak]:
+        low -= 1
+    while high + 1 < counts.size and counts[high + 1] >= fraction * counts[peak]:
+        high += 1
+    return low, high
 
 
 def _union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -396,7 +426,7 @@ def _belong_together(a, b, height: float) -> bool:  # noqa: ANN001 - boxes
     if union[3] > MERGED_MAX_HEIGHT * height or union[2] > MERGED_MAX_WIDTH * height:
         return False
     overlap_x, gap_x, gap_y = _gaps(a, b)
-    stacked = overlap_x >= 0.5 * min(a[2], b[2]) and gap_y <= 0.35 * height
+    stacked = overlap_x >= 0.3 * min(a[2], b[2]) and gap_y <= 0.35 * height
     small = min(a[3], b[3]) < 0.6 * height and max(gap_x, gap_y) <= 0.15 * height
     return bool(stacked or small)
 
