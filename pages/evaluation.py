@@ -130,6 +130,7 @@ def gallery(wrong: list[dict[str, int]]) -> None:
             column.image(
                 np.kron(images[position], np.ones((3, 3), dtype=np.uint8)),
                 caption=f"true {item['true']} → {item['predicted']}",
+                alt=f"Test digit {item['index']}: a {item['true']} the model read as {item['predicted']}",
             )
 
 

@@ -34,7 +34,7 @@ def gallery() -> None:
     columns = st.columns(len(items))
     for column, item in zip(columns, items, strict=True):
         with column.container(border=True):
-            st.image(thumbnail(str(item["path"])), width="stretch")
+            st.image(thumbnail(str(item["path"])), width="stretch", alt=f"Handwritten number {item['number']}")
             st.caption(item["caption"])
             st.button(
                 "Try it",

@@ -189,7 +189,7 @@ def from_examples() -> tuple[ImageInput, str] | None:
     for column, item in zip(columns, items, strict=True):
         chosen = st.session_state["example"] == item["file"]
         with column.container(border=True):
-            st.image(thumbnail(str(item["path"])), width="stretch")
+            st.image(thumbnail(str(item["path"])), width="stretch", alt=f"Handwritten number {item['number']}")
             st.button(
                 item["caption"],
                 key=f"example-{item['file']}",
@@ -230,7 +230,7 @@ def show_reading(image: ImageInput, name: str) -> None:
             "written apart from each other, filling a good part of the picture.",
             icon=":material/search_off:",
         )
-        st.image(annotated, caption=name, width="content")
+        st.image(annotated, caption=name, width="content", alt="The image: no digits found")
         return
 
     summary, picture = st.columns([2, 3], gap="large")
@@ -251,7 +251,12 @@ def show_reading(image: ImageInput, name: str) -> None:
             key="download-json",
         )
     with picture:
-        st.image(annotated, caption=f"{name}: what DigitSight found", width="stretch")
+        st.image(
+            annotated,
+            caption=f"{name}: what DigitSight found",
+            width="stretch",
+            alt=f"The image with a box and the value read on each digit: {reading.number}",
+        )
 
     st.subheader("How the model saw each digit")
     st.caption(
@@ -280,7 +285,11 @@ def digit_gallery(reading: Reading) -> None:
             for column, digit in zip(columns, digits[start : start + per_row], strict=False):
                 with column.container(border=True):
                     crop = (np.clip(digit.crop, 0, 1) * 255).round().astype(np.uint8)
-                    st.image(np.kron(crop, np.ones((4, 4), dtype=np.uint8)), width="stretch")
+                    st.image(
+                        np.kron(crop, np.ones((4, 4), dtype=np.uint8)),
+                        width="stretch",
+                        alt=f"Digit read as {digit.value}, as the model saw it",
+                    )
                     st.markdown(f"**{digit.value}** &nbsp; {percent(digit.confidence, 1)}")
                     if digit.confidence < LOW_CONFIDENCE:
                         st.badge("unsure", icon=":material/warning:", color="orange")
