@@ -102,6 +102,21 @@ def test_predictor_reads_an_uploaded_image_with_two_lines_as_two_numbers(model: 
     assert at.download_button(key="download-json")
 
 
+@pytest.mark.parametrize(
+    ("file_format", "suffix"), [("WEBP", "webp"), ("BMP", "bmp"), ("TIFF", "tiff"), ("JPEG", "jpg")]
+)
+def test_predictor_reads_every_offered_image_format(model: Path, file_format: str, suffix: str) -> None:
+    example = EXAMPLES[1]
+    picture = Image.open(REPO_ROOT / "assets" / "examples" / example["file"]).convert("RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, format=file_format)
+    at = open_page("predictor")
+    assert f".{suffix}" in at.file_uploader(key="upload").allowed_type  # the uploader offers the format
+    at.file_uploader(key="upload").set_value((f"number.{suffix}", buffer.getvalue(), f"image/{suffix}")).run()
+    assert_clean(at)
+    assert " ".join(shown_numbers(at)) == example["number"]
+
+
 def test_predictor_reads_a_camera_photo(model: Path) -> None:
     example = EXAMPLES[0]
     photo = Image.open(REPO_ROOT / "assets" / "examples" / example["file"]).convert("RGB")
