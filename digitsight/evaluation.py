@@ -87,13 +87,16 @@ def misclassified_path_for(model_path: Path) -> Path:
 
 
 def save_misclassified(report: dict[str, Any], test_images: np.ndarray, path: Path) -> None:
-    """Keep the few misclassified test images beside the report, so the dashboard can show
-    them without the 10,000-image test set (which a fresh clone does not have)."""
+    """Keep the few misclassified test images (uint8, or floats in [0, 1]) beside the report, so the
+    dashboard can show them without the 10,000-image test set (which a fresh clone does not have)."""
     wrong = report["misclassified"]
     indices = np.array([item["index"] for item in wrong], dtype=np.int64)
+    images = np.asarray(test_images).reshape(-1, 28, 28)[indices]
+    if images.dtype != np.uint8:  # float images in [0, 1], as the model sees them
+        images = np.rint(np.clip(images, 0.0, 1.0) * 255).astype(np.uint8)
     np.savez_compressed(
         path,
-        images=np.asarray(test_images, dtype=np.uint8).reshape(-1, 28, 28)[indices],
+        images=images,
         indices=indices,
         true=np.array([item["true"] for item in wrong], dtype=np.int64),
         predicted=np.array([item["predicted"] for item in wrong], dtype=np.int64),

@@ -49,6 +49,21 @@ def test_report_lists_accuracy_and_each_mistake() -> None:
     json.dumps(report)  # the report must be plain JSON
 
 
+def test_misclassified_images_are_saved_as_uint8_from_float_or_uint8(tmp_path) -> None:
+    from digitsight.evaluation import save_misclassified
+
+    images = np.zeros((3, 28, 28), dtype=np.uint8)
+    images[2, 5, 5] = 200
+    report = {"misclassified": [{"index": 2, "true": 1, "predicted": 7}]}
+
+    for name, given in (("uint8.npz", images), ("float.npz", images.astype(np.float32)[..., None] / 255.0)):
+        save_misclassified(report, given, tmp_path / name)
+        saved = np.load(tmp_path / name)
+        assert saved["images"].dtype == np.uint8
+        np.testing.assert_array_equal(saved["images"], images[[2]])
+        assert list(saved["true"]) == [1] and list(saved["predicted"]) == [7]
+
+
 def test_confusion_matrix_text_has_a_row_per_class() -> None:
     text = format_confusion_matrix(np.eye(10, dtype=int) * 7)
 

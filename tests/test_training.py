@@ -40,6 +40,11 @@ def test_smoke_training_writes_a_loadable_model_and_a_valid_report(tmp_path: Pat
     assert report["training"]["parameters"] > 0
     assert "--limit 400" in report["training"]["command"]
 
+    saved = np.load(tmp_path / "smoke.misclassified.npz")
+    assert saved["images"].dtype == np.uint8
+    assert saved["images"].shape == (len(report["misclassified"]), 28, 28)
+    assert saved["images"].max() > 1  # real grey levels, not floats cut to 0/1
+
     from digitsight.classifier import Classifier
 
     classifier = Classifier(output)
