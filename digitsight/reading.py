@@ -127,6 +127,14 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
                     plan.pieces[(i, j)] = (piece, len(crops))
                     crops.append(to_mnist(piece.mask))
             line_plans.append(plan)
+        # Neighbours that may be the fragments of one digit (the two halves of a broken 0,
+        # a 5 and its bar drawn apart): their union is a candidate too.
+        for left, right in zip(line_plans, line_plans[1:], strict=False):
+            union = left.blob.union(right.blob)
+            gap = right.blob.x - (left.blob.x + left.blob.w)
+            if union.w <= MERGE_MAX_ASPECT * line_height and gap <= MERGE_MAX_GAP * line_height:
+                left.merged = (union, len(crops))
+                crops.append(to_mnist(union.mask))
         plans.append(line_plans)
 
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
@@ -134,14 +142,31 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
     digits: list[Digit] = []
     lines: list[str] = []
     for line_index, line_plans in enumerate(plans):
-        text = []
+        # Each blob read at its best (whole or split), then the line read at its best:
+        # every blob on its own, or some neighbours merged into one digit.
+        readings, totals = [], []
         for plan in line_plans:
             scores = {key: _score(piece, probabilities[index]) for key, (piece, index) in plan.pieces.items()}
-            for key in best_partition(plan.points, scores):
-                piece, index = plan.pieces[key]
-                digit = _digit(piece, probabilities[index], crops[index], line_index, scale, (width, height))
-                digits.append(digit)
-                text.append(str(digit.value))
+            keys = best_partition(plan.points, scores)
+            readings.append([plan.pieces[key] for key in keys])
+            totals.append(sum(scores[key] for key in keys))
+        best = [0.0]
+        choice: list[list[tuple[Blob, int]]] = [[]]
+        for k in range(len(line_plans)):
+            best.append(best[k] + totals[k])
+            choice.append(choice[k] + readings[k])
+            previous = line_plans[k - 1].merged if k > 0 else None
+            if previous is not None:
+                union, index = previous
+                merged = best[k - 1] + _score(union, probabilities[index])
+                if merged > best[k + 1]:
+                    best[k + 1] = merged
+                    choice[k + 1] = choice[k - 1] + [previous]
+        text = []
+        for piece, index in choice[-1]:
+            digit = _digit(piece, probabilities[index], crops[index], line_index, scale, (width, height))
+            digits.append(digit)
+            text.append(str(digit.value))
         lines.append("".join(text))
 
     if not digits:
@@ -171,6 +196,10 @@ ASPECT_BY_DIGIT = (
     (-0.051, 0.255), (-0.357, 0.229), (-0.223, 0.198), (-0.288, 0.212), (-0.357, 0.229),
 )
 ASPECT_WEIGHT = 0.25
+# Neighbouring blobs are tried as one digit if their union is at most this wide and the gap this
+# narrow (in line heights).
+MERGE_MAX_ASPECT = 1.0
+MERGE_MAX_GAP = 0.35
 # Processing scale: strokes about this wide (pixels); never shrink more than this, nor below this side.
 PROCESS_STROKE = 5.0
 MAX_STROKE_DOWNSCALE = 4.0
@@ -186,6 +215,7 @@ class _Plan:
     blob: Blob
     points: list[int]
     pieces: dict[tuple[int, int], tuple[Blob, int]]  # (i, j) -> (piece, crop index)
+    merged: tuple[Blob, int] | None = None  # this blob and the next one as one digit, if plausible
 
 
 def _score(piece: Blob, probabilities: np.ndarray) -> float:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# Relative contrast (dark ink) is not amplified where the paper is darker than this fraction of its median.
+RELATIVE_FLOOR = 0.4
 # Polarity and stroke width are estimated on a copy this size (longer side).
 ANALYSIS_SIDE = 256
 # Background kernel: this many stroke widths, so the opening removes every stroke.
@@ -72,6 +74,16 @@ class Blob:
     @property
     def cy(self) -> float:
         return self.y + self.h / 2
+
+    def union(self, other: Blob) -> Blob:
+        """This blob and ``other`` as one: the union box and both masks in it."""
+        x0, y0 = min(self.x, other.x), min(self.y, other.y)
+        x1, y1 = max(self.x + self.w, other.x + other.w), max(self.y + self.h, other.y + other.h)
+        mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+        for blob in (self, other):
+            view = mask[blob.y - y0 : blob.y - y0 + blob.h, blob.x - x0 : blob.x - x0 + blob.w]
+            np.maximum(view, blob.mask.astype(np.uint8), out=view)
+        return Blob(x0, y0, x1 - x0, y1 - y0, mask)
 
     def piece(self, start: int | np.ndarray, stop: int | np.ndarray) -> Blob | None:
         """The part of this blob between two cuts, tightly cropped; None if it holds no ink.
@@ -181,7 +193,10 @@ def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float, relative:
     contrast = cv2.subtract(ink_bright, background).astype(np.float32)
     if relative:
         paper = 255.0 - background.astype(np.float32)
-        contrast *= 255.0 / np.maximum(paper, 40.0)  # a floor: black paper has no ink contrast to speak of
+        # A floor: what is far darker than the page (a table past its edge, a deep shadow)
+        # is not paper, and amplifying its texture would turn it into ink.
+        floor = max(40.0, RELATIVE_FLOOR * float(np.median(paper[:: 8, :: 8])))
+        contrast *= 255.0 / np.maximum(paper, floor)
         np.minimum(contrast, 255.0, out=contrast)
     return contrast
 
@@ -234,7 +249,8 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
     total = int(stats[1:, cv2.CC_STAT_AREA].sum())
     for label in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[label])
-        if w < HORIZONTAL_LINE_SPAN * width and h < min(VERTICAL_LINE_SPAN, 0.6) * height:
+        touches = x == 0 or y == 0 or x + w == width or y + h == height
+        if w < HORIZONTAL_LINE_SPAN * width and h < min(VERTICAL_LINE_SPAN, 0.6) * height and not touches:
             continue
         view = ink[y : y + h, x : x + w]
         region = labels[y : y + h, x : x + w] == label
@@ -256,7 +272,7 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
         touches = x == 0 or y == 0 or x + w == width or y + h == height
         spans = w >= 0.9 * width or h >= 0.9 * height
         # A thin strip along an edge: the table or the shadow past the page's border.
-        strip = (h >= 0.6 * height and w <= h / 6) or (w >= 0.6 * width and h <= w / 6)
+        strip = (h >= 0.6 * height and w <= h / 6) or (w >= 0.6 * width and h <= w / 6) or w >= 6 * h
         if touches and (spans or strip) and total - area > 0:
             view[region] = 0  # (region is in the component's original box, as view is)
             removed += 1
