@@ -33,13 +33,15 @@ ANALYSIS_SIDE = 256
 # Background kernel: this many stroke widths, so the opening removes every stroke.
 BACKGROUND_STROKES = 4.0
 # Ruled lines run along at least this fraction of the image's width; margins along its height.
-HORIZONTAL_LINE_SPAN = 0.3
+HORIZONTAL_LINE_SPAN = 0.5
 VERTICAL_LINE_SPAN = 0.85
 # ... and are at least this many times longer than thick (a digit's stroke is far thicker for its length).
 LINE_THINNESS = 20
 MARGIN_THINNESS = 12
 # At most this many lines are looked for in one component (a ruled page).
 MAX_LINES = 40
+# ... and unbroken: ink in at least this fraction of the columns they span.
+LINE_COVERAGE = 0.9
 # A fragment group can grow to this size (in digit heights) and still be one digit.
 MERGED_MAX_HEIGHT = 1.3
 MERGED_MAX_WIDTH = 1.1
@@ -319,7 +321,8 @@ def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_len
         columns = np.unique(xs[in_band])
         span = int(columns[-1] - columns[0] + 1)
         # A line: long, unbroken, and thin for its length (the bar of a big 7 is not).
-        if span < min_length or columns.size < 0.7 * span or core_high - core_low + 1 > max(3, span / thinness):
+        thick = core_high - core_low + 1
+        if span < min_length or columns.size < LINE_COVERAGE * span or thick > max(3, span / thinness):
             break
         taken = left & (projected - offset >= low - 1) & (projected - offset <= high + 1)
         erase |= taken

@@ -221,3 +221,14 @@ def test_best_partition_picks_the_best_total():
     scores = {(0, 3): -5.0, (0, 1): -0.1, (1, 3): -0.2, (0, 2): -0.1, (2, 3): -3.0, (1, 2): -2.0}
     assert best_partition(points, scores) == [(0, 1), (1, 3)]
     assert best_partition(points, {(0, 3): -1.0}) == [(0, 3)]
+
+
+def test_long_thin_strokes_of_one_big_digit_are_not_taken_for_ruled_lines():
+    # Like a canvas drawing of an 8: a thin pen, a long top stroke, a diagonal, a loop.
+    image = page(570, 560)
+    cv2.line(image, (180, 80), (330, 75), INK, 8)
+    cv2.line(image, (330, 75), (200, 330), INK, 8)
+    cv2.ellipse(image, (240, 370), (80, 90), 0, 0, 360, INK, 8)
+    found = segment(image)
+    assert found.removed_lines == 0
+    assert [len(line) for line in found.lines] == [1]
