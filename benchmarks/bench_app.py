@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -35,58 +32,7 @@ sys.path.insert(0, str(REPO_ROOT))  # run as a plain script from anywhere
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 import synthetic  # noqa: E402 - the reading benchmark's photo-like images, made from MNIST test digits
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        ],
-        cwd=REPO_ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )  # fmt: skip
-
-
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("streamlit did not start")
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_until_healthy  # noqa: E402
 
 
 def memory_mib(pid: int) -> dict[str, float]:
@@ -131,9 +77,9 @@ def main() -> None:
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             started = time.perf_counter()
-            server = start_server(port, workdir / "server.log")
+            server = start_app(port, (workdir / "server.log").open("w"))
             try:
-                wait_healthy(url, server)
+                wait_until_healthy(url, server)
                 to_health.append(time.perf_counter() - started)
                 page = browser.new_page()
                 page.goto(url)
@@ -141,15 +87,15 @@ def main() -> None:
                 to_page.append(time.perf_counter() - started)
                 page.close()
             finally:
-                stop(server)
+                stop_app(server)
 
         # 2 and 3. One server: the home page, then the uploads.
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        server = start_server(port, workdir / "server.log")
+        server = start_app(port, (workdir / "server.log").open("w"))
         shown_right = 0
         try:
-            wait_healthy(url, server)
+            wait_until_healthy(url, server)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
             expect(page.get_by_role("heading", level=1)).to_have_text("DigitSight", timeout=60_000)
@@ -168,7 +114,7 @@ def main() -> None:
             memory_model = memory_mib(server.pid)
             page.close()
         finally:
-            stop(server)
+            stop_app(server)
         browser.close()
 
     from digitsight import read

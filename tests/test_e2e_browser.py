@@ -11,12 +11,6 @@ shipped model is absent.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,18 +20,9 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from digitsight.speech import speech_available
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_until_healthy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 ARTIFACTS = REPO_ROOT / "artifacts" / "e2e"
 EXAMPLES_DIR = REPO_ROOT / "assets" / "examples"
 EXAMPLES = json.loads((EXAMPLES_DIR / "examples.json").read_text())
@@ -50,27 +35,6 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"streamlit did not answer {url}/_stcore/health within {SERVER_START_TIMEOUT} s")
-
-
 @pytest.fixture(scope="module")
 def app_url(shipped_model_path: Path) -> Iterator[str]:
     """A ``streamlit run app.py`` server on a free port, always stopped afterwards."""
@@ -78,29 +42,16 @@ def app_url(shipped_model_path: Path) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "server.log"
     with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-            ],
-            cwd=REPO_ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        )  # fmt: skip
+        server = start_app(port, log_file)
         try:
             url = f"http://127.0.0.1:{port}"
-            wait_until_healthy(url, server, log)
+            try:
+                wait_until_healthy(url, server, timeout=SERVER_START_TIMEOUT)
+            except RuntimeError as error:
+                pytest.fail(f"{error}:\n{log.read_text()[-3000:]}")
             yield url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_app(server)
 
 
 def camera_video(image: Path, out: Path, size: tuple[int, int] = (640, 480)) -> Path:
