@@ -48,7 +48,7 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_cn
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--max-learning-rate", type=float, default=3e-3)
     parser.add_argument("--validation-size", type=int, default=5000, help="images held out of the training set")
