@@ -69,10 +69,13 @@ def analyse(image: ImageInput) -> tuple[Reading, np.ndarray]:
 
     from digitsight import read
     from digitsight.annotate import annotate
+    from digitsight.imaging import load_image
 
     classifier()  # the process-wide model, loaded once under its own spinner
-    reading = read(image, model_path=model_path())
-    annotated = annotate(image, reading)
+    # Decode once, at full size: the drawing needs every pixel, and read() takes the decoded image as it is.
+    loaded = load_image(image)
+    reading = read(loaded, model_path=model_path())
+    annotated = annotate(loaded, reading)
     height, width = annotated.shape[:2]
     if max(height, width) > SHOWN_SIDE:
         scale = SHOWN_SIDE / max(height, width)
