@@ -98,6 +98,16 @@ def processing_scale(size: tuple[int, int], max_pixels: int = PROCESS_MAX_PIXELS
     return 1.0 if pixels <= max_pixels else float(np.sqrt(max_pixels / pixels))
 
 
+def downscaled(image: np.ndarray, scale: float) -> np.ndarray:
+    """``image`` shrunk by ``scale`` (area-averaged, so thin strokes fade rather than vanish); as is if scale >= 1."""
+    import cv2
+
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def _check_byte_count(count: int) -> None:
     if count == 0:
         raise DigitSightError("the file is empty (0 bytes)")

@@ -78,7 +78,7 @@ def read(image: object, *, model_path: str | os.PathLike | None = None) -> Readi
 def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
     """``read`` for an already decoded image and a loaded classifier."""
 
-    from digitsight.imaging import processing_scale, to_gray
+    from digitsight.imaging import downscaled, processing_scale, to_gray
     from digitsight.normalize import to_mnist
     from digitsight.segment import analyse, best_partition, cut_candidates, cut_path, segment
 
@@ -89,7 +89,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
     scale = processing_scale(decoded)
     # Bold strokes mean big digits: process at a scale where strokes are ~PROCESS_STROKE
     # pixels wide, which loses nothing and makes a 1-megapixel photo several times cheaper.
-    processed = _resized(gray, scale)
+    processed = downscaled(gray, scale)
     _, stroke_small, small_scale = analyse(processed)
     stroke = stroke_small / small_scale
     if stroke > 1.5 * PROCESS_STROKE:
@@ -97,7 +97,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
         factor = min(1.0, max(PROCESS_STROKE / stroke, floor))
         if factor < 1.0:
             scale *= factor
-            processed = _resized(gray, scale)
+            processed = downscaled(gray, scale)
     found = segment(processed)
     scale *= loaded.scale  # processing pixels per pixel of the original image
 
@@ -223,15 +223,6 @@ def _score(piece: Blob, probabilities: np.ndarray) -> float:
     value = int(np.argmax(probabilities))
     aspect = piece.w / max(1, piece.h)
     return float(np.log(probabilities[value] + 1e-9)) + _aspect_prior(aspect, value) - PIECE_COST
-
-
-def _resized(gray: np.ndarray, scale: float) -> np.ndarray:
-    import cv2
-
-    if scale >= 1.0:
-        return gray
-    size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
-    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
 def _aspect_prior(aspect: float, value: int) -> float:

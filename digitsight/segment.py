@@ -129,13 +129,10 @@ def segment(gray: np.ndarray) -> Segmentation:
 
 
 def _small(image: np.ndarray, side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, float]:
-    import cv2
+    from digitsight.imaging import downscaled
 
     scale = min(1.0, side / max(image.shape))
-    if scale == 1.0:
-        return image, 1.0
-    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+    return downscaled(image, scale), scale
 
 
 def analyse(gray: np.ndarray) -> tuple[bool, float, float]:
@@ -162,14 +159,9 @@ def analyse(gray: np.ndarray) -> tuple[bool, float, float]:
     if not ink.any():
         return light_on_dark, 1.0, scale
     _, rough = cv2.threshold(ink, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return light_on_dark, max(1.0, estimate_stroke(rough)), scale
-
-
-def estimate_stroke(binary: np.ndarray) -> float:
-    """Mean stroke width of all ink in a binary image, in pixels (2 * area / perimeter)."""
     from digitsight.normalize import stroke_width
 
-    return stroke_width(binary)
+    return light_on_dark, max(1.0, stroke_width(rough)), scale
 
 
 def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float, relative: bool = True) -> np.ndarray:
