@@ -34,12 +34,16 @@ def stroke_width(mask: np.ndarray) -> float:
     return 2.0 * area / perimeter if perimeter > 0 else float(max(binary.shape))
 
 
-def adjust_stroke(mask: np.ndarray) -> np.ndarray:
-    """Thicken or thin a tight binary digit mask so its stroke width is near MNIST's (relative to its size)."""
+def adjust_stroke(mask: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Thicken or thin a tight binary digit mask so its stroke width is near MNIST's (relative to its size).
+
+    ``size``: the length the stroke is measured against; by default the mask's longer
+    side (a digit's height, nearly always). A group of digits passes its height.
+    """
     import cv2
 
     binary = (np.asarray(mask) > 0).astype(np.uint8)
-    size = max(binary.shape)
+    size = size or max(binary.shape)
     if size < 4 or not binary.any():
         return binary
     width = stroke_width(binary)
@@ -102,3 +106,40 @@ def to_mnist(mask: np.ndarray, *, adjust: bool = True) -> np.ndarray:
     shift = np.float32([[1, 0, CENTRE - cx], [0, 1, CENTRE - cy]])
     centred = cv2.warpAffine(field, shift, (FIELD, FIELD), flags=cv2.INTER_LINEAR, borderValue=0)
     return np.clip(centred, 0, 1).astype(np.float32)
+
+
+# The pair model's input: two touching digits side by side, 20 pixels tall like an
+# MNIST digit, in a field wide enough for two wide digits.
+PAIR_FIELD = (28, 48)  # height, width
+PAIR_MAX_WIDTH = 44
+
+
+def to_pair_field(mask: np.ndarray) -> np.ndarray:
+    """A binary mask of one or two digits side by side -> (28, 48) float32 in [0, 1], white on black.
+
+    As ``to_mnist``, but the ink is scaled to 20 pixels tall (narrower than 44 pixels)
+    and centred by its box: a pair is read left to right, so its width must survive.
+    """
+    import cv2
+
+    binary = np.asarray(mask) > 0
+    rows = np.flatnonzero(binary.any(axis=1))
+    cols = np.flatnonzero(binary.any(axis=0))
+    field_h, field_w = PAIR_FIELD
+    field = np.zeros(PAIR_FIELD, dtype=np.float32)
+    if rows.size == 0:
+        return field
+    binary = binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint8)
+    binary = adjust_stroke(binary, size=binary.shape[0])
+    rows = np.flatnonzero(binary.any(axis=1))
+    cols = np.flatnonzero(binary.any(axis=0))
+    binary = binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    height, width = binary.shape
+    scale = min(BOX / height, PAIR_MAX_WIDTH / width)
+    new_w = max(1, int(round(width * scale)))
+    new_h = max(1, int(round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(binary.astype(np.float32), (new_w, new_h), interpolation=interpolation)
+    top, left = (field_h - new_h) // 2, (field_w - new_w) // 2
+    field[top : top + new_h, left : left + new_w] = np.clip(small, 0, 1)
+    return field

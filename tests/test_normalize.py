@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitsight.normalize import CENTRE, STROKE_BAND, adjust_stroke, stroke_width, to_mnist
+from digitsight.normalize import CENTRE, STROKE_BAND, adjust_stroke, stroke_width, to_mnist, to_pair_field
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -108,3 +108,29 @@ def test_an_mnist_digit_survives_the_round_trip():
         reference = original.astype(np.float32) / 255
         correlation = np.corrcoef(crop.ravel(), reference.ravel())[0, 1]
         assert correlation > 0.8
+
+
+def test_pair_field_keeps_a_pair_at_its_size_and_centres_it_by_its_box():
+    # Two 2-pixel bars, 20 tall: a stroke already MNIST-like for that height, and already 20 tall.
+    mask = np.zeros((20, 14), np.uint8)
+    mask[:, 0:2] = 1
+    mask[:, 12:14] = 1
+    field = to_pair_field(np.pad(mask, 5))
+    expected = np.zeros((28, 48), np.float32)
+    expected[4:24, 17:19] = 1
+    expected[4:24, 29:31] = 1
+    np.testing.assert_allclose(field, expected, atol=1e-6)
+
+
+def test_pair_field_shrinks_a_very_wide_group_to_fit_the_field_width():
+    mask = np.zeros((20, 88), np.uint8)
+    mask[:, 0:2] = mask[:, 43:45] = mask[:, 86:88] = mask[18:20, :] = 1  # three bars joined at the foot
+    field = to_pair_field(mask)
+    assert field.shape == (28, 48)
+    assert np.count_nonzero(field.any(axis=0)) == 44
+    assert np.count_nonzero(field.any(axis=1)) == 10
+
+
+def test_pair_field_of_an_empty_mask_is_black():
+    field = to_pair_field(np.zeros((5, 9), np.uint8))
+    assert field.shape == (28, 48) and not field.any()
