@@ -11,6 +11,7 @@ Run:
     python benchmarks/bench_reading.py [--per-category 80] [--source test] [--repeats 20]
     python benchmarks/bench_reading.py --source train   # the set to tune on: never tune on test digits
     python benchmarks/bench_reading.py --failures DIR   # also write each misread image, annotated, to DIR
+    python benchmarks/bench_reading.py --no-pairs       # without the pair model: touching digits only cut
 """
 
 from __future__ import annotations
@@ -63,18 +64,26 @@ def main() -> int:
     parser.add_argument("--categories", help="comma-separated subset of the categories")
     parser.add_argument("--repeats", type=int, default=20, help="timed readings per image size")
     parser.add_argument("--model", help="a .keras model other than the shipped one")
+    parser.add_argument("--pair-model", help="a pair model other than the shipped one")
+    parser.add_argument("--no-pairs", action="store_true", help="read touching digits by cutting only")
     parser.add_argument("--failures", metavar="DIR", help="write misread images, annotated, to DIR")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency measurement")
     args = parser.parse_args()
 
     import synthetic
 
-    import digitsight
     from digitsight.classifier import load_classifier
+    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
+    from digitsight.pairs import load_pair_model
+    from digitsight.reading import read_loaded
 
     started = time.perf_counter()
-    load_classifier(args.model)
-    print(f"model loaded in {time.perf_counter() - started:.1f} s")
+    classifier = load_classifier(args.model)
+    pair_model = None if args.no_pairs else load_pair_model(args.pair_model)
+    print(f"models loaded in {time.perf_counter() - started:.1f} s")
+
+    def read(image):  # noqa: ANN001, ANN202 - what digitsight.read does, with the models chosen above
+        return read_loaded(load_image(image, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}")
     categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
     failures = Path(args.failures) if args.failures else None
@@ -89,7 +98,7 @@ def main() -> int:
         for index in range(args.per_category):
             sample = synthetic.make_image(category, index, args.source)
             t0 = time.perf_counter()
-            reading = digitsight.read(sample.data, model_path=args.model)
+            reading = read(sample.data)
             times.append((time.perf_counter() - t0) * 1000)
             pairs.append((sample.label, reading.number))
             if failures and reading.number != sample.label:
@@ -106,7 +115,7 @@ def main() -> int:
         with labels.open(newline="") as handle:
             rows = list(csv.DictReader(handle))
         for row in rows:
-            reading = digitsight.read(REALWORLD / row["file"], model_path=args.model)
+            reading = read(REALWORLD / row["file"])
             pairs.append((row["label"], reading.number))
             mark = "ok" if row["label"] == reading.number else "MISREAD"
             kind = f"{row['kind']}, {row['polarity']}"
@@ -125,7 +134,7 @@ def main() -> int:
             for index in range(args.repeats):
                 sample = samples[index % len(samples)]
                 t0 = time.perf_counter()
-                reading = digitsight.read(sample.data, model_path=args.model)
+                reading = read(sample.data)
                 times.append((time.perf_counter() - t0) * 1000)
                 right += reading.number == sample.label
             size = f"{sample.size[0]}x{sample.size[1]} ({megapixels:g} MP)"

@@ -55,6 +55,13 @@ CUT_GRID_ASPECT = 1.1
 CUT_MINIMA = 8
 # A candidate flatter than this (in digit heights) is no digit.
 MIN_HEIGHT = 0.3
+# Nor is a dash: shorter than this (in digit heights) and this many times wider than tall.
+DASH_HEIGHT = 0.45
+DASH_ASPECT = 1.6
+# A dash just above a digit is its detached bar (a 5's, a 7's) if the union is at most this tall (in digit
+# heights) and this wide (in its own heights).
+BAR_MAX_HEIGHT = 1.5
+BAR_MAX_ASPECT = 1.4
 # Within a line, a gap wider than this many digit heights separates two numbers.
 GROUP_GAP = 1.2
 
@@ -398,6 +405,8 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     for (x, y, w, h), members in zip(boxes, groups, strict=True):
         if h < MIN_HEIGHT * height:  # specks, dashes, underlines, leftovers of a ruled line: no digit is that flat
             continue
+        if _dash((x, y, w, h), height):  # a hyphen, a stray stroke: no digit is that flat either
+            continue
         mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
         blobs.append(Blob(x, y, w, h, mask))
     return blobs, height
@@ -432,14 +441,28 @@ def _skipped_stroke(a, b) -> bool:  # noqa: ANN001 - boxes
     return overlap_x >= 0.5 * min(a[2], b[2]) and gap_y <= 0.15 * max(a[3], b[3])
 
 
+def _dash(box, height: float) -> bool:  # noqa: ANN001 - a box
+    return box[3] < DASH_HEIGHT * height and box[2] >= DASH_ASPECT * box[3]
+
+
 def _belong_together(a, b, height: float) -> bool:  # noqa: ANN001 - boxes
     union = _union_box(a, b)
+    if _bar_above(a, b, height) or _bar_above(b, a, height):
+        return union[3] <= BAR_MAX_HEIGHT * height and union[2] <= BAR_MAX_ASPECT * union[3]
     if union[3] > MERGED_MAX_HEIGHT * height or union[2] > MERGED_MAX_WIDTH * height:
         return False
     overlap_x, gap_x, gap_y = _gaps(a, b)
     stacked = overlap_x >= 0.3 * min(a[2], b[2]) and gap_y <= 0.35 * height
     small = min(a[3], b[3]) < 0.6 * height and max(gap_x, gap_y) <= 0.15 * height
     return bool(stacked or small)
+
+
+def _bar_above(bar, body, height: float) -> bool:  # noqa: ANN001 - boxes
+    """``bar`` is a dash just above ``body``, over it or close beside: a 5's or a 7's top bar drawn apart."""
+    overlap_x, gap_x, gap_y = _gaps(bar, body)
+    above = bar[1] + bar[3] <= body[1] + 0.25 * body[3]
+    near = overlap_x >= 0.2 * min(bar[2], body[2]) or gap_x <= 0.25 * height
+    return _dash(bar, height) and above and near and gap_y <= 0.35 * height
 
 
 def group_lines(blobs: list[Blob]) -> list[list[Blob]]:

@@ -149,6 +149,28 @@ def test_detached_bar_of_a_five_is_merged():
     assert [len(line) for line in found.lines] == [1]
 
 
+def test_a_five_whose_bar_floats_up_and_off_to_the_right_is_one_digit():
+    image = page(160, 240)
+    cv2.line(image, (98, 34), (140, 30), INK, 4)  # the bar: above the body and clear of it, to its right
+    cv2.line(image, (62, 50), (60, 75), INK, 4)
+    cv2.ellipse(image, (78, 92), (20, 18), 0, -150, 150, INK, 4)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [1]
+    assert_boxes_match(found.lines[0][0].box, (56, 28, 87, 87), tolerance=4)
+
+
+def test_a_hyphen_between_two_numbers_is_not_a_digit():
+    image = page(160, 360)
+    zero(image, 40, 60)
+    zero(image, 90, 60)
+    cv2.line(image, (150, 80), (180, 80), INK, 5)  # 555-1234
+    zero(image, 210, 60)
+    zero(image, 260, 60)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [2, 2]  # the gap the hyphen sat in separates two numbers
+    assert all(blob.h >= 38 for line in found.lines for blob in line)
+
+
 def test_broken_stroke_and_dashed_seven_are_merged():
     image = page(160, 300)
     cv2.line(image, (60, 40), (60, 70), INK, 5)  # a '1' broken in the middle
