@@ -262,21 +262,22 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
             region &= view > 0
             found += _erase_lines(view, region, horizontal=False, min_length=VERTICAL_LINE_SPAN * height)
         removed += found
-        if found:  # what is left of the component after its lines went
+        parts = [(region, x, y, w, h, area)]
+        if found:  # what is left of the component after its lines went: each piece on its own
             region &= view > 0
-            rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
-            if rows.size == 0:
-                continue
-            y, x = y + int(rows[0]), x + int(cols[0])
-            h, w = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
-            area = int(region.sum())
-        touches = x == 0 or y == 0 or x + w == width or y + h == height
-        spans = w >= 0.9 * width or h >= 0.9 * height
-        # A thin strip along an edge: the table or the shadow past the page's border.
-        strip = (h >= 0.6 * height and w <= h / 6) or (w >= 0.6 * width and h <= w / 6) or w >= 6 * h
-        if touches and (spans or strip) and total - area > 0:
-            view[region] = 0  # (region is in the component's original box, as view is)
-            removed += 1
+            pieces, piece_labels, piece_stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), 8)
+            parts = [
+                (piece_labels == k, x + int(px), y + int(py), int(pw), int(ph), int(parea))
+                for k, (px, py, pw, ph, parea) in enumerate(piece_stats[1:], start=1)
+            ]
+        for part, px, py, pw, ph, parea in parts:
+            touches = px == 0 or py == 0 or px + pw == width or py + ph == height
+            spans = pw >= 0.9 * width or ph >= 0.9 * height
+            # A thin strip along an edge: the table or the shadow past the page's border.
+            strip = (ph >= 0.6 * height and pw <= ph / 6) or (pw >= 0.6 * width and ph <= pw / 6) or pw >= 6 * ph
+            if touches and (spans or strip) and total - parea > 0:
+                view[part] = 0  # (part is in the component's original box, as view is)
+                removed += 1
     return ink, removed
 
 
