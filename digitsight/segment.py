@@ -34,6 +34,7 @@ ANALYSIS_SIDE = 256
 BACKGROUND_STROKES = 4.0
 # Ruled lines run along at least this fraction of the image's width; margins along its height.
 HORIZONTAL_LINE_SPAN = 0.5
+EDGE_LINE_SPAN = 0.25  # ... or this much, running in from the left or right edge
 VERTICAL_LINE_SPAN = 0.85
 # ... and are at least this many times longer than thick (a digit's stroke is far thicker for its length).
 LINE_THINNESS = 20
@@ -256,8 +257,12 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
         view = ink[y : y + h, x : x + w]
         region = labels[y : y + h, x : x + w] == label
         found = 0
-        if w >= HORIZONTAL_LINE_SPAN * width:
-            found += _erase_lines(view, region, horizontal=True, min_length=HORIZONTAL_LINE_SPAN * width)
+        # A faint ruled line is often kept only where it meets the digits (binarize's weak
+        # threshold grows it from their strokes): then it runs in from the page's side edge.
+        from_side = x == 0 or x + w == width
+        span = EDGE_LINE_SPAN if from_side else HORIZONTAL_LINE_SPAN
+        if w >= span * width:
+            found += _erase_lines(view, region, horizontal=True, min_length=span * width)
         if h >= VERTICAL_LINE_SPAN * height:
             region &= view > 0
             found += _erase_lines(view, region, horizontal=False, min_length=VERTICAL_LINE_SPAN * height)
