@@ -267,23 +267,50 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
             region &= view > 0
             found += _erase_lines(view, region, horizontal=False, min_length=VERTICAL_LINE_SPAN * height)
         removed += found
-        parts = [(region, x, y, w, h, area)]
-        if found:  # what is left of the component after its lines went: each piece on its own
-            region &= view > 0
-            pieces, piece_labels, piece_stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), 8)
-            parts = [
-                (piece_labels == k, x + int(px), y + int(py), int(pw), int(ph), int(parea))
-                for k, (px, py, pw, ph, parea) in enumerate(piece_stats[1:], start=1)
-            ]
-        for part, px, py, pw, ph, parea in parts:
-            touches = px == 0 or py == 0 or px + pw == width or py + ph == height
-            spans = pw >= 0.9 * width or ph >= 0.9 * height
-            # A thin strip along an edge: the table or the shadow past the page's border.
-            strip = (ph >= 0.6 * height and pw <= ph / 6) or (pw >= 0.6 * width and ph <= pw / 6) or pw >= 6 * ph
-            if touches and (spans or strip) and total - parea > 0:
-                view[part] = 0  # (part is in the component's original box, as view is)
-                removed += 1
+        if not found:
+            removed += _erase_edge_strip(view, region, (x, y, w, h), ink.shape, total)
+            continue
+        # What is left of the component after its lines went: a thin strip along an edge as a
+        # whole (the table past the page), or else piece by piece (the line's stubs at the edges;
+        # taken whole, they would make the digits that sat on the line span the page).
+        region &= view > 0
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        if rows.size == 0:
+            continue
+        box = (x + int(cols[0]), y + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+        if _erase_edge_strip(view, region, box, ink.shape, total, strict=True):
+            removed += 1
+            continue
+        _, piece_labels, piece_stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), 8)
+        for k, (px, py, pw, ph, _) in enumerate(piece_stats[1:], start=1):
+            removed += _erase_edge_strip(view, piece_labels == k, (x + px, y + py, pw, ph), ink.shape, total)
     return ink, removed
+
+
+def _erase_edge_strip(
+    view: np.ndarray, part: np.ndarray, box, shape: tuple[int, int], total: int, strict: bool = False  # noqa: ANN001
+) -> int:
+    """Erase ``part`` (a mask over ``view``) if it runs along an image edge; 1 if it did, else 0.
+
+    It must touch an edge and span the image or be a thin strip there. ``strict``: only a
+    thin strip lying along the edge it touches (the leftovers of a component whose lines
+    were erased: digits that sat on a line, with its stubs at both ends, span the page too).
+    ``box`` is the part's box in the image; ``total`` the image's ink, so that a part that
+    is all the ink there is (a big digit filling the photo) stays.
+    """
+    x, y, w, h = (int(v) for v in box)
+    height, width = shape
+    at_side, at_top_or_bottom = x == 0 or x + w == width, y == 0 or y + h == height
+    tall_strip, flat_strip = h >= 0.6 * height and w <= h / 6, w >= 0.6 * width and h <= w / 6
+    if strict:
+        edge = (tall_strip and at_side) or (flat_strip and at_top_or_bottom)
+    else:
+        spans = w >= 0.9 * width or h >= 0.9 * height
+        edge = (at_side or at_top_or_bottom) and (spans or tall_strip or flat_strip or w >= 6 * h)
+    if edge and total - int(np.count_nonzero(part)) > 0:
+        view[part] = 0
+        return 1
+    return 0
 
 
 def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_length: float) -> int:

@@ -114,6 +114,28 @@ def test_ruled_lines_and_margin_are_removed_digits_touching_them_kept():
         assert_boxes_match(got, want, tolerance=4)
 
 
+def test_digits_on_a_line_whose_curled_ends_reach_the_edges_are_kept():
+    image = page(160, 400)
+    # A ruled line, straight but for its ends, bent by the page's curl: erasing the straight
+    # part leaves stubs at both edges, joined to nothing, and the digits that sat on it.
+    cv2.polylines(image, [np.array([(0, 112), (30, 100), (370, 100), (399, 112)])], False, 120, 2)
+    drawn = [zero(image, 80 + 70 * k, 61, h=40) for k in range(4)]
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [4]
+    for got, want in zip(boxes(found)[0], drawn, strict=True):
+        assert_boxes_match(got, want, tolerance=4)
+
+
+def test_a_line_stub_running_in_from_the_side_is_removed_from_the_digits_it_touches():
+    image = page(160, 400)
+    cv2.line(image, (0, 95), (170, 95), 120, 2)  # a faint line, kept only up to the digits it crosses
+    drawn = [zero(image, 80 + 70 * k, 61, h=40) for k in range(4)]
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [4]
+    for got, want in zip(boxes(found)[0], drawn, strict=True):
+        assert_boxes_match(got, want, tolerance=4)
+
+
 def test_a_one_filling_the_image_is_not_taken_for_a_margin():
     image = page(200, 120)
     cv2.line(image, (60, 10), (60, 190), INK, 16)
