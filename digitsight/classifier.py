@@ -33,28 +33,35 @@ class Prediction:
     top3: tuple[tuple[int, float], ...]
 
 
+def load_compiled(path: Path, input_size: tuple[int, int], how_to_train: str):  # noqa: ANN201 - Keras types
+    """Load a .keras model and wrap it in a compiled ``tf.function`` for (N, height, width, 1) batches.
+
+    Returns (model, forward). Raises DigitSightError for a missing or unreadable file.
+    """
+    import keras
+    import tensorflow as tf
+
+    if not path.is_file():
+        raise DigitSightError(f"model file {path} not found; train one with `{how_to_train}`")
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as error:  # noqa: BLE001 - Keras raises many types for a bad file
+        raise DigitSightError(f"cannot load the model {path}: {error}") from error
+    forward = tf.function(
+        lambda batch: model(batch, training=False),
+        input_signature=[tf.TensorSpec([None, *input_size, 1], tf.float32)],
+        reduce_retracing=True,
+    )
+    forward(tf.zeros([1, *input_size, 1]))  # trace once now, not on the first user's request
+    return model, forward
+
+
 class Classifier:
     """A loaded model; safe to call from several threads at once."""
 
     def __init__(self, model_path: str | os.PathLike = DEFAULT_MODEL_PATH) -> None:
-        import keras
-        import tensorflow as tf
-
         self.model_path = Path(model_path)
-        if not self.model_path.is_file():
-            raise DigitSightError(
-                f"model file {self.model_path} not found; train one with `python training/train.py`"
-            )
-        try:
-            self.model = keras.saving.load_model(self.model_path, compile=False)
-        except Exception as error:  # noqa: BLE001 - Keras raises many types for a bad file
-            raise DigitSightError(f"cannot load the model {self.model_path}: {error}") from error
-        self._forward = tf.function(
-            lambda batch: self.model(batch, training=False),
-            input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)],
-            reduce_retracing=True,
-        )
-        self._forward(tf.zeros([1, 28, 28, 1]))  # trace once now, not on the first user's request
+        self.model, self._forward = load_compiled(self.model_path, (28, 28), "python training/train.py")
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
         """(N, 28, 28) or (N, 28, 28, 1) floats in [0, 1], white on black -> (N, 10) softmax."""

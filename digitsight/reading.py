@@ -7,7 +7,7 @@ makes each one look like MNIST, and the classifier reads them all in one batch.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy as np
 if TYPE_CHECKING:
     from digitsight.classifier import Classifier
     from digitsight.imaging import LoadedImage
+    from digitsight.pairs import PairModel, PairOutputs
     from digitsight.segment import Blob
 
 
@@ -69,17 +70,20 @@ def read(image: object, *, model_path: str | os.PathLike | None = None) -> Readi
     """
     from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
+    from digitsight.pairs import load_pair_model
 
     loaded = load_image(image, max_pixels=PROCESS_MAX_PIXELS)
-    classifier = load_classifier(model_path)
-    return read_loaded(loaded, classifier)
+    return read_loaded(loaded, load_classifier(model_path), load_pair_model())
 
 
-def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
-    """``read`` for an already decoded image and a loaded classifier."""
+def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairModel | None = None) -> Reading:
+    """``read`` for an already decoded image and loaded models.
+
+    Without ``pair_model``, touching digits are read only by cutting them apart.
+    """
 
     from digitsight.imaging import downscaled, processing_scale, to_gray
-    from digitsight.normalize import to_mnist
+    from digitsight.normalize import to_mnist, to_pair_field
     from digitsight.segment import analyse, best_partition, cut_candidates, cut_path, segment
 
     notes = list(loaded.warnings)
@@ -104,6 +108,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
     # Every crop any reading may need (whole blobs and the pieces of candidate
     # splits) goes into ONE batch, so the model is called once per image.
     crops: list[np.ndarray] = []
+    fields: list[np.ndarray] = []  # the same for the pair model: blobs and pieces that may be two digits
     plans: list[list[_Plan]] = []
     for line in found.lines:
         line_height = float(np.median([blob.h for blob in line]))
@@ -119,13 +124,19 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
                 for j in range(i + 1, len(plan.points)):
                     stop = plan.points[j]
                     whole = i == 0 and j == len(plan.points) - 1
-                    if not whole and stop - start > PIECE_MAX_ASPECT * line_height:
+                    one = whole or stop - start <= PIECE_MAX_ASPECT * line_height
+                    two = pair_model is not None and stop - start <= PAIR_MAX_ASPECT * line_height
+                    if not (one or two):
                         continue
                     piece = blob if whole else blob.piece(paths[i], paths[j])
                     if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
                         continue
-                    plan.pieces[(i, j)] = (piece, len(crops))
-                    crops.append(to_mnist(piece.mask))
+                    two = two and piece.w >= PAIR_MIN_ASPECT * line_height
+                    plan.pieces[(i, j)] = _Piece(piece, len(crops) if one else None, len(fields) if two else None)
+                    if one:
+                        crops.append(to_mnist(piece.mask))
+                    if two:
+                        fields.append(to_pair_field(piece.mask))
             line_plans.append(plan)
         # Neighbours that may be the fragments of one digit (the two halves of a broken 0,
         # a 5 and its bar drawn apart): their union is a candidate too.
@@ -138,6 +149,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
         plans.append(line_plans)
 
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
+    pairs = pair_model.read(np.stack(fields)) if fields else None
 
     digits: list[Digit] = []
     lines: list[str] = []
@@ -146,12 +158,12 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
         # every blob on its own, or some neighbours merged into one digit.
         readings, totals = [], []
         for plan in line_plans:
-            scores = {key: _score(piece, probabilities[index]) for key, (piece, index) in plan.pieces.items()}
-            keys = best_partition(plan.points, scores)
-            readings.append([plan.pieces[key] for key in keys])
-            totals.append(sum(scores[key] for key in keys))
+            scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
+            keys = best_partition(plan.points, {key: score for key, (score, _) in scored.items()})
+            readings.append([(plan.pieces[key], scored[key][1]) for key in keys])
+            totals.append(sum(scored[key][0] for key in keys))
         best = [0.0]
-        choice: list[list[tuple[Blob, int]]] = [[]]
+        choice: list[list[tuple[_Piece, bool]]] = [[]]  # (piece, read as a pair?)
         for k in range(len(line_plans)):
             best.append(best[k] + totals[k])
             choice.append(choice[k] + readings[k])
@@ -161,12 +173,16 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier) -> Reading:
                 merged = best[k - 1] + _score(union, probabilities[index])
                 if merged > best[k + 1]:
                     best[k + 1] = merged
-                    choice[k + 1] = choice[k - 1] + [previous]
+                    choice[k + 1] = choice[k - 1] + [(_Piece(union, index, None), False)]
         text = []
-        for piece, index in choice[-1]:
-            digit = _digit(piece, probabilities[index], crops[index], line_index, scale, (width, height))
-            digits.append(digit)
-            text.append(str(digit.value))
+        for entry, as_pair in choice[-1]:
+            if as_pair:
+                found_digits = _pair_digits(entry, pairs, fields[entry.pair], line_index, scale, (width, height))
+            else:
+                row = probabilities[entry.crop]
+                found_digits = [_digit(entry.blob, row, crops[entry.crop], line_index, scale, (width, height))]
+            digits += found_digits
+            text += [str(digit.value) for digit in found_digits]
         lines.append("".join(text))
 
     if not digits:
@@ -196,6 +212,9 @@ ASPECT_BY_DIGIT = (
     (-0.051, 0.255), (-0.357, 0.229), (-0.223, 0.198), (-0.288, 0.212), (-0.357, 0.229),
 )
 ASPECT_WEIGHT = 0.25
+# A blob or piece this wide (in line heights) may also be two touching digits, read whole by the pair model.
+PAIR_MIN_ASPECT = 0.45
+PAIR_MAX_ASPECT = 2.0
 # Neighbouring blobs are tried as one digit if their union is at most this wide and the gap this
 # narrow (in line heights).
 MERGE_MAX_ASPECT = 1.0
@@ -204,8 +223,18 @@ MERGE_MAX_GAP = 0.35
 PROCESS_STROKE = 5.0
 MAX_STROKE_DOWNSCALE = 4.0
 PROCESS_MIN_SIDE = 160
+TWO_DIGITS = 2  # the pair model's "two digits" class
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A blob or part of one, with where its images are in the batches (None: not a candidate that way)."""
+
+    blob: Blob
+    crop: int | None  # index in the digit classifier's batch: the piece as one digit
+    pair: int | None  # index in the pair model's batch: the piece as two touching digits
 
 
 @dataclass
@@ -214,8 +243,19 @@ class _Plan:
 
     blob: Blob
     points: list[int]
-    pieces: dict[tuple[int, int], tuple[Blob, int]]  # (i, j) -> (piece, crop index)
+    pieces: dict[tuple[int, int], _Piece]  # (i, j) -> the piece between cuts i and j
     merged: tuple[Blob, int] | None = None  # this blob and the next one as one digit, if plausible
+
+
+def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> tuple[float, bool]:
+    """(score, read as a pair?) of the better of the piece's readings: one digit, or two touching."""
+    one = _score(entry.blob, probabilities[entry.crop]) if entry.crop is not None else -np.inf
+    two = -np.inf
+    if entry.pair is not None and pairs is not None:
+        i = entry.pair
+        log = np.log(np.maximum(1e-9, [pairs.count[i, TWO_DIGITS], pairs.first[i].max(), pairs.second[i].max()]))
+        two = float(log.sum()) - 2 * PIECE_COST
+    return (two, True) if two > one else (one, False)
 
 
 def _score(piece: Blob, probabilities: np.ndarray) -> float:
@@ -234,6 +274,34 @@ def _aspect_prior(aspect: float, value: int) -> float:
     z = (np.log(max(aspect, 1e-3)) - centre) / spread
     excess = max(0.0, abs(z) - 1.0)
     return -ASPECT_WEIGHT * 0.5 * excess * excess
+
+
+def _pair_digits(
+    entry: _Piece, pairs: PairOutputs, field: np.ndarray, line: int, scale: float, size: tuple[int, int]
+) -> list[Digit]:
+    """The two digits of a piece read as a pair, each boxed on its side of the piece's thinnest column.
+
+    Each digit's confidence is the pair model's: P(two digits) x P(this digit); its crop
+    is the 28x28 window of the pair image the model read on that side.
+    """
+    from digitsight.segment import Blob
+
+    blob, i = entry.blob, entry.pair
+    profile = blob.mask.sum(axis=0)
+    low, high = int(0.3 * blob.w), max(int(0.3 * blob.w) + 1, int(np.ceil(0.7 * blob.w)))
+    split = low + int(np.argmin(profile[low:high]))
+    split = min(max(1, split), blob.w - 1)
+    digits = []
+    for side, row, window in ((0, pairs.first[i], field[:, :28]), (1, pairs.second[i], field[:, -28:])):
+        columns = slice(0, split) if side == 0 else slice(split, blob.w)
+        part = blob.mask[:, columns]
+        rows = np.flatnonzero(part.any(axis=1))
+        top, bottom = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, blob.h)
+        x = blob.x + columns.start
+        box = Blob(x, blob.y + top, columns.stop - columns.start, bottom - top, part[top:bottom])
+        digit = _digit(box, row, np.ascontiguousarray(window), line, scale, size)
+        digits.append(replace(digit, confidence=digit.confidence * float(pairs.count[i, TWO_DIGITS])))
+    return digits
 
 
 def _digit(

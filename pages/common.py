@@ -45,7 +45,9 @@ def classifier() -> Classifier:
 @st.cache_resource(show_spinner="Loading the model (once per server)...")
 def cached_classifier(path: str) -> Classifier:
     from digitsight.classifier import load_classifier
+    from digitsight.pairs import load_pair_model
 
+    load_pair_model()  # read() needs it too: load it under the same spinner
     return load_classifier(path)
 
 

@@ -18,3 +18,13 @@ def shipped_model_path() -> Path:
     if not SHIPPED_MODEL.is_file():
         pytest.skip(f"the shipped model {SHIPPED_MODEL} is absent; train it with `python training/train.py`")
     return SHIPPED_MODEL
+
+
+SHIPPED_PAIR_MODEL = REPO_ROOT / "models" / "digitsight_pairs.keras"
+
+
+@pytest.fixture(scope="session")
+def shipped_pair_model_path() -> Path:
+    if not SHIPPED_PAIR_MODEL.is_file():
+        pytest.skip(f"the pair model {SHIPPED_PAIR_MODEL} is absent; train it with `python training/train_pairs.py`")
+    return SHIPPED_PAIR_MODEL

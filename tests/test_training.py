@@ -49,3 +49,49 @@ def test_smoke_training_writes_a_loadable_model_and_a_valid_report(tmp_path: Pat
 
     classifier = Classifier(output)
     assert classifier.probabilities(np.zeros((2, 28, 28))).shape == (2, 10)
+
+
+@pytest.mark.slow
+def test_smoke_training_of_the_pair_model_writes_a_loadable_model_and_a_report(tmp_path: Path) -> None:
+    output = tmp_path / "pairs.keras"
+    command = [
+        sys.executable,
+        str(REPO_ROOT / "training" / "train_pairs.py"),
+        "--epochs", "1",
+        "--samples", "600",
+        "--validation-digits", "300",
+        "--output", str(output),
+    ]  # fmt: skip
+
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    report = json.loads((tmp_path / "pairs.report.json").read_text())
+    for split in ("validation", "test"):
+        assert report[split]["images"] == 1000
+        for figure in ("count_accuracy", "reading_accuracy", "pair_reading_accuracy"):
+            assert 0.0 <= report[split][figure] <= 1.0
+    assert report["training"]["samples_per_epoch"] == 600
+    assert report["training"]["parameters"] > 0
+
+    from digitsight.pairs import PairModel
+
+    outputs = PairModel(output).read(np.zeros((2, 28, 48)))
+    assert outputs.count.shape == (2, 3) and outputs.second.shape == (2, 10)
+
+
+def test_pair_training_images_have_the_labels_they_claim() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "training"))
+    import train_pairs
+
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[0, 4:24, 12:16] = 255  # a "1": a bar
+    images[1, 4:24, 6:22] = 255  # a block
+    images[1, 8:20, 10:18] = 0  # ... hollowed: a "0"
+    labels = np.array([1, 0])
+    x, y = train_pairs.make_set(3, 60, images, labels)
+    assert x.shape == (60, 28, 48, 1) and 0 <= x.min() and x.max() <= 1
+    assert set(np.unique(y["count"])) == {0, 1, 2}
+    assert np.all((y["first"] == -1) == (y["count"] == 0))  # no digit for a fragment
+    assert np.all((y["second"] == -1) == (y["count"] != 2))  # a second digit only for a pair
+    assert set(np.unique(y["first"][y["count"] > 0])) <= {0, 1}
