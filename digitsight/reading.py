@@ -131,7 +131,6 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
                     piece = blob if whole else blob.piece(paths[i], paths[j])
                     if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
                         continue
-                    two = two and piece.w >= PAIR_MIN_ASPECT * line_height
                     plan.pieces[(i, j)] = _Piece(piece, len(crops) if one else None, len(fields) if two else None)
                     if one:
                         crops.append(to_mnist(piece.mask))
@@ -144,8 +143,10 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
             union = left.blob.union(right.blob)
             gap = right.blob.x - (left.blob.x + left.blob.w)
             if union.w <= MERGE_MAX_ASPECT * line_height and gap <= MERGE_MAX_GAP * line_height:
-                left.merged = (union, len(crops))
+                left.merged = _Piece(union, len(crops), len(fields) if pair_model is not None else None)
                 crops.append(to_mnist(union.mask))
+                if pair_model is not None:
+                    fields.append(to_pair_field(union.mask))
         plans.append(line_plans)
 
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
@@ -167,13 +168,12 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
         for k in range(len(line_plans)):
             best.append(best[k] + totals[k])
             choice.append(choice[k] + readings[k])
-            previous = line_plans[k - 1].merged if k > 0 else None
-            if previous is not None:
-                union, index = previous
-                merged = best[k - 1] + _score(union, probabilities[index])
+            union = line_plans[k - 1].merged if k > 0 else None
+            if union is not None:
+                merged = best[k - 1] + _one_digit_score(union, probabilities, pairs)
                 if merged > best[k + 1]:
                     best[k + 1] = merged
-                    choice[k + 1] = choice[k - 1] + [(_Piece(union, index, None), False)]
+                    choice[k + 1] = choice[k - 1] + [(union, False)]
         text = []
         for entry, as_pair in choice[-1]:
             if as_pair:
@@ -205,15 +205,15 @@ PIECE_MIN_HEIGHT = 0.45
 # A cut path may wander this far (in line heights) from its starting column.
 CUT_RADIUS = 0.25
 # Each digit a split adds costs this much log-confidence: a split must read clearly better than the whole.
-PIECE_COST = 0.0
+PIECE_COST = 0.1
 # log(width / height) of each digit in the MNIST *training* set: (median, 1.4826 * median absolute deviation).
 ASPECT_BY_DIGIT = (
     (-0.105, 0.175), (-0.916, 0.472), (-0.051, 0.232), (-0.223, 0.198), (-0.223, 0.198),
     (-0.051, 0.255), (-0.357, 0.229), (-0.223, 0.198), (-0.288, 0.212), (-0.357, 0.229),
 )
 ASPECT_WEIGHT = 0.25
-# A blob or piece this wide (in line heights) may also be two touching digits, read whole by the pair model.
-PAIR_MIN_ASPECT = 0.45
+# A blob or piece at most this wide (in line heights) is also shown to the pair model: is it one
+# digit, two touching, or neither? (Every narrower piece is, so that no bad cut escapes its eye.)
 PAIR_MAX_ASPECT = 2.0
 # Neighbouring blobs are tried as one digit if their union is at most this wide and the gap this
 # narrow (in line heights).
@@ -223,7 +223,10 @@ MERGE_MAX_GAP = 0.35
 PROCESS_STROKE = 5.0
 MAX_STROKE_DOWNSCALE = 4.0
 PROCESS_MIN_SIDE = 160
-TWO_DIGITS = 2  # the pair model's "two digits" class
+ONE_DIGIT, TWO_DIGITS = 1, 2  # the pair model's "one digit" and "two digits" classes
+# The pair model's "one digit" probability counts this much in a piece's one-digit score: it knows
+# glued pairs and bad cuts, but the digit classifier knows digits better.
+ONE_WEIGHT = 0.5
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 
@@ -244,18 +247,32 @@ class _Plan:
     blob: Blob
     points: list[int]
     pieces: dict[tuple[int, int], _Piece]  # (i, j) -> the piece between cuts i and j
-    merged: tuple[Blob, int] | None = None  # this blob and the next one as one digit, if plausible
+    merged: _Piece | None = None  # this blob and the next one as one digit, if plausible
 
 
 def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> tuple[float, bool]:
     """(score, read as a pair?) of the better of the piece's readings: one digit, or two touching."""
-    one = _score(entry.blob, probabilities[entry.crop]) if entry.crop is not None else -np.inf
+    one = _one_digit_score(entry, probabilities, pairs)
     two = -np.inf
     if entry.pair is not None and pairs is not None:
         i = entry.pair
         log = np.log(np.maximum(1e-9, [pairs.count[i, TWO_DIGITS], pairs.first[i].max(), pairs.second[i].max()]))
         two = float(log.sum()) - 2 * PIECE_COST
     return (two, True) if two > one else (one, False)
+
+
+def _one_digit_score(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> float:
+    """The digit classifier's score for the piece as one digit, and the pair model's word on it.
+
+    The pair model knows whether a piece is one whole digit at all: a 1 glued to a 4 reads as
+    a fine "4" to the digit classifier, not to a model that has seen "14"s and bad cuts.
+    """
+    if entry.crop is None:
+        return -np.inf
+    score = _score(entry.blob, probabilities[entry.crop])
+    if entry.pair is not None and pairs is not None:
+        score += ONE_WEIGHT * float(np.log(max(1e-9, pairs.count[entry.pair, ONE_DIGIT])))
+    return score
 
 
 def _score(piece: Blob, probabilities: np.ndarray) -> float:
