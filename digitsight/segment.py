@@ -59,6 +59,8 @@ MIN_HEIGHT = 0.3
 # Nor is a dash: shorter than this (in digit heights) and this many times wider than tall.
 DASH_HEIGHT = 0.45
 DASH_ASPECT = 1.6
+# A candidate touching the image's edge must be at least this tall (in digit heights).
+EDGE_MIN_HEIGHT = 0.6
 # A dash just above a digit is its detached bar (a 5's, a 7's) if the union is at most this tall (in digit
 # heights) and this wide (in its own heights).
 BAR_MAX_HEIGHT = 1.5
@@ -439,6 +441,9 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
         if h < MIN_HEIGHT * height:  # specks, dashes, underlines, leftovers of a ruled line: no digit is that flat
             continue
         if _dash((x, y, w, h), height):  # a hyphen, a stray stroke: no digit is that flat either
+            continue
+        at_edge = x == 0 or y == 0 or x + w == ink.shape[1] or y + h == ink.shape[0]
+        if at_edge and h < EDGE_MIN_HEIGHT * height:  # the frayed corner of a table or shadow past the page
             continue
         mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
         blobs.append(Blob(x, y, w, h, mask))

@@ -207,6 +207,16 @@ def test_broken_stroke_and_dashed_seven_are_merged():
     assert [len(line) for line in found.lines] == [2]
 
 
+def test_small_scraps_at_the_image_edge_are_dropped():
+    image = page()
+    for k in range(3):
+        zero(image, 60 + 60 * k, 50)
+    cv2.line(image, (0, 4), (6, 22), INK, 3)  # the frayed corner of a table, read as a "1" if kept
+    cv2.line(image, (316, 138), (319, 152), INK, 3)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+
+
 def test_specks_are_dropped():
     image = page()
     for k in range(3):
