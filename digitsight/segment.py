@@ -59,6 +59,8 @@ MIN_HEIGHT = 0.3
 # Nor is a dash: shorter than this (in digit heights) and this many times wider than tall.
 DASH_HEIGHT = 0.45
 DASH_ASPECT = 1.6
+# A candidate whose stroke is thinner than this fraction of the typical one is a line's remnant.
+THIN_STROKE = 0.45
 # A candidate touching the image's edge must be at least this tall (in digit heights).
 EDGE_MIN_HEIGHT = 0.6
 # A dash just above a digit is its detached bar (a 5's, a 7's) if the union is at most this tall (in digit
@@ -447,6 +449,14 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
             continue
         mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
         blobs.append(Blob(x, y, w, h, mask))
+    if len(blobs) > 1:
+        from digitsight.normalize import stroke_width
+
+        # One pen writes every digit: a stroke far thinner than the others is what is left of a
+        # ruled line or a margin (a hairline "1"), not a digit.
+        strokes = np.array([stroke_width(blob.mask) for blob in blobs])
+        typical = float(np.median(strokes))
+        blobs = [blob for blob, stroke in zip(blobs, strokes, strict=True) if stroke >= THIN_STROKE * typical]
     return blobs, height
 
 

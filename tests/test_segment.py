@@ -217,6 +217,16 @@ def test_small_scraps_at_the_image_edge_are_dropped():
     assert [len(line) for line in found.lines] == [3]
 
 
+def test_a_hairline_left_of_a_margin_is_not_a_one():
+    image = page()
+    cv2.line(image, (30, 40), (30, 100), 90, 2)  # what binarization kept of a faint margin line
+    for k in range(3):
+        zero(image, 60 + 60 * k, 50, thickness=8)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+    assert found.lines[0][0].x >= 55
+
+
 def test_specks_are_dropped():
     image = page()
     for k in range(3):
