@@ -151,6 +151,8 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
 
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
     pairs = pair_model.read(np.stack(fields)) if fields else None
+    if pairs is not None:
+        probabilities = _with_second_opinion(probabilities, pairs, plans)
 
     digits: list[Digit] = []
     lines: list[str] = []
@@ -227,6 +229,10 @@ ONE_DIGIT, TWO_DIGITS = 1, 2  # the pair model's "one digit" and "two digits" cl
 # The pair model's "one digit" probability counts this much in a piece's one-digit score: it knows
 # glued pairs and bad cuts, but the digit classifier knows digits better.
 ONE_WEIGHT = 0.5
+# A piece's digit probabilities: the geometric mean of the digit classifier's and the pair model's
+# (its first digit), weighted so. The pair model was trained on binarized, re-stroked digits like
+# those segmentation produces; the two disagree where one of them is unsure.
+SECOND_OPINION = 0.5
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 
@@ -259,6 +265,26 @@ def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs |
         log = np.log(np.maximum(1e-9, [pairs.count[i, TWO_DIGITS], pairs.first[i].max(), pairs.second[i].max()]))
         two = float(log.sum()) - 2 * PIECE_COST
     return (two, True) if two > one else (one, False)
+
+
+def _with_second_opinion(probabilities: np.ndarray, pairs: PairOutputs, plans: list[list[_Plan]]) -> np.ndarray:
+    """The digit classifier's probabilities, mixed with the pair model's for every piece both read."""
+    both = [
+        (entry.crop, entry.pair)
+        for line_plans in plans
+        for plan in line_plans
+        for entry in [*plan.pieces.values(), plan.merged]
+        if entry is not None and entry.crop is not None and entry.pair is not None
+    ]
+    if not both:
+        return probabilities
+    crop_rows, pair_rows = np.array(both).T
+    log_mixed = (1 - SECOND_OPINION) * np.log(probabilities[crop_rows] + 1e-9)
+    log_mixed += SECOND_OPINION * np.log(pairs.first[pair_rows] + 1e-9)
+    mixed = np.exp(log_mixed - log_mixed.max(axis=1, keepdims=True))
+    probabilities = probabilities.copy()
+    probabilities[crop_rows] = mixed / mixed.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 def _one_digit_score(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> float:

@@ -16,7 +16,7 @@ from PIL import Image
 import digitsight
 from digitsight.classifier import Classifier
 from digitsight.errors import DigitSightError
-from digitsight.pairs import PairModel
+from digitsight.pairs import PairModel, PairOutputs
 from digitsight.reading import Digit, Reading
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "samples" / "realworld"
@@ -206,7 +206,12 @@ def test_low_confidence_digits_are_warned_about(read, monkeypatch):
         flat[:, 3] = 0.55
         return flat
 
+    def unsure_too(self, fields):  # the pair model, asked too, is just as unsure
+        count = np.tile(np.float32([0.0, 1.0, 0.0]), (len(fields), 1))
+        return PairOutputs(count, unsure(None, fields), unsure(None, fields))
+
     monkeypatch.setattr(Classifier, "probabilities", unsure)
+    monkeypatch.setattr(PairModel, "read", unsure_too)
     reading = read(on_paper(ink_layer("3")))
     assert reading.number == "3"
     assert len(reading.warnings) == 1
