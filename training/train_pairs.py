@@ -56,7 +56,7 @@ IGNORE = -1  # label of an output that does not apply (the second digit of a sin
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--samples", type=int, default=120_000, help="images drawn per epoch")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--max-learning-rate", type=float, default=3e-3)
