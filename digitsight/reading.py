@@ -207,7 +207,7 @@ PIECE_MIN_HEIGHT = 0.45
 # A cut path may wander this far (in line heights) from its starting column.
 CUT_RADIUS = 0.25
 # Each digit a split adds costs this much log-confidence: a split must read clearly better than the whole.
-PIECE_COST = 0.1
+PIECE_COST = 0.3
 # log(width / height) of each digit in the MNIST *training* set: (median, 1.4826 * median absolute deviation).
 ASPECT_BY_DIGIT = (
     (-0.105, 0.175), (-0.916, 0.472), (-0.051, 0.232), (-0.223, 0.198), (-0.223, 0.198),
