@@ -82,73 +82,18 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
     Without ``pair_model``, touching digits are read only by cutting them apart.
     """
 
-    from digitsight.imaging import downscaled, processing_scale, to_gray
-    from digitsight.normalize import to_mnist, to_pair_field
-    from digitsight.segment import analyse, best_partition, cut_candidates, cut_path, segment
+    from digitsight.segment import segment
 
     notes = list(loaded.warnings)
     width, height = loaded.size
-    gray = to_gray(loaded.rgb)
-    decoded = (gray.shape[1], gray.shape[0])
-    scale = processing_scale(decoded)
-    # Bold strokes mean big digits: process at a scale where strokes are ~PROCESS_STROKE
-    # pixels wide, which loses nothing and makes a 1-megapixel photo several times cheaper.
-    processed = downscaled(gray, scale)
-    _, stroke_small, small_scale = analyse(processed)
-    stroke = stroke_small / small_scale
-    if stroke > 1.5 * PROCESS_STROKE:
-        floor = max(1 / MAX_STROKE_DOWNSCALE, PROCESS_MIN_SIDE / min(processed.shape))
-        factor = min(1.0, max(PROCESS_STROKE / stroke, floor))
-        if factor < 1.0:
-            scale *= factor
-            processed = downscaled(gray, scale)
+    processed, scale = _processing_image(loaded)
     found = segment(processed)
-    scale *= loaded.scale  # processing pixels per pixel of the original image
 
-    # Every crop any reading may need (whole blobs and the pieces of candidate
-    # splits) goes into ONE batch, so the model is called once per image.
+    # Every crop any reading may need (whole blobs, the pieces of candidate splits, unions
+    # of neighbours) goes into ONE batch per model, so each model is called once per image.
     crops: list[np.ndarray] = []
-    fields: list[np.ndarray] = []  # the same for the pair model: blobs and pieces that may be two digits
-    plans: list[list[_Plan]] = []
-    for line in found.lines:
-        line_height = float(np.median([blob.h for blob in line]))
-        line_plans = []
-        for blob in line:
-            plan = _Plan(blob, [0, blob.w], {})
-            paths: list[int | np.ndarray] = [0, blob.w]
-            if blob.w > SPLIT_MIN_ASPECT * line_height:
-                plan.points = [0, *cut_candidates(blob, line_height), blob.w]
-                radius = max(1, int(CUT_RADIUS * line_height))
-                paths = [0, *(cut_path(blob.mask, c, radius) for c in plan.points[1:-1]), blob.w]
-            for i, start in enumerate(plan.points):
-                for j in range(i + 1, len(plan.points)):
-                    stop = plan.points[j]
-                    whole = i == 0 and j == len(plan.points) - 1
-                    one = whole or stop - start <= PIECE_MAX_ASPECT * line_height
-                    two = pair_model is not None and stop - start <= PAIR_MAX_ASPECT * line_height
-                    if not (one or two):
-                        continue
-                    piece = blob if whole else blob.piece(paths[i], paths[j])
-                    if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
-                        continue
-                    plan.pieces[(i, j)] = _Piece(piece, len(crops) if one else None, len(fields) if two else None)
-                    if one:
-                        crops.append(to_mnist(piece.mask))
-                    if two:
-                        fields.append(to_pair_field(piece.mask))
-            line_plans.append(plan)
-        # Neighbours that may be the fragments of one digit (the two halves of a broken 0,
-        # a 5 and its bar drawn apart): their union is a candidate too.
-        for left, right in zip(line_plans, line_plans[1:], strict=False):
-            union = left.blob.union(right.blob)
-            gap = right.blob.x - (left.blob.x + left.blob.w)
-            if union.w <= MERGE_MAX_ASPECT * line_height and gap <= MERGE_MAX_GAP * line_height:
-                left.merged = _Piece(union, len(crops), len(fields) if pair_model is not None else None)
-                crops.append(to_mnist(union.mask))
-                if pair_model is not None:
-                    fields.append(to_pair_field(union.mask))
-        plans.append(line_plans)
-
+    fields: list[np.ndarray] = []  # the same, for the pair model
+    plans = [_plan_line(line, crops, fields, pair_model is not None) for line in found.lines]
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
     pairs = pair_model.read(np.stack(fields)) if fields else None
     if pairs is not None:
@@ -157,27 +102,8 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
     digits: list[Digit] = []
     lines: list[str] = []
     for line_index, line_plans in enumerate(plans):
-        # Each blob read at its best (whole or split), then the line read at its best:
-        # every blob on its own, or some neighbours merged into one digit.
-        readings, totals = [], []
-        for plan in line_plans:
-            scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
-            keys = best_partition(plan.points, {key: score for key, (score, _) in scored.items()})
-            readings.append([(plan.pieces[key], scored[key][1]) for key in keys])
-            totals.append(sum(scored[key][0] for key in keys))
-        best = [0.0]
-        choice: list[list[tuple[_Piece, bool]]] = [[]]  # (piece, read as a pair?)
-        for k in range(len(line_plans)):
-            best.append(best[k] + totals[k])
-            choice.append(choice[k] + readings[k])
-            union = line_plans[k - 1].merged if k > 0 else None
-            if union is not None:
-                merged = best[k - 1] + _one_digit_score(union, probabilities, pairs)
-                if merged > best[k + 1]:
-                    best[k + 1] = merged
-                    choice[k + 1] = choice[k - 1] + [(union, False)]
         text = []
-        for entry, as_pair in choice[-1]:
+        for entry, as_pair in _best_line_reading(line_plans, probabilities, pairs):
             if as_pair:
                 found_digits = _pair_digits(entry, pairs, fields[entry.pair], line_index, scale, (width, height))
             else:
@@ -254,6 +180,107 @@ class _Plan:
     points: list[int]
     pieces: dict[tuple[int, int], _Piece]  # (i, j) -> the piece between cuts i and j
     merged: _Piece | None = None  # this blob and the next one as one digit, if plausible
+
+
+def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float]:
+    """The grayscale image segmentation works on, and its pixels per pixel of the original image.
+
+    At most PROCESS_MAX_PIXELS; and bold strokes mean big digits, so where strokes are wide
+    the image is shrunk until they are ~PROCESS_STROKE pixels: that loses nothing and makes
+    a 1-megapixel photo several times cheaper.
+    """
+    from digitsight.imaging import downscaled, processing_scale, to_gray
+    from digitsight.segment import analyse
+
+    gray = to_gray(loaded.rgb)
+    scale = processing_scale((gray.shape[1], gray.shape[0]))
+    processed = downscaled(gray, scale)
+    _, stroke_small, small_scale = analyse(processed)
+    stroke = stroke_small / small_scale
+    if stroke > 1.5 * PROCESS_STROKE:
+        floor = max(1 / MAX_STROKE_DOWNSCALE, PROCESS_MIN_SIDE / min(processed.shape))
+        factor = min(1.0, max(PROCESS_STROKE / stroke, floor))
+        if factor < 1.0:
+            scale *= factor
+            processed = downscaled(gray, scale)
+    return processed, scale * loaded.scale
+
+
+def _plan_line(line: list[Blob], crops: list[np.ndarray], fields: list[np.ndarray], pairs: bool) -> list[_Plan]:
+    """The candidate readings of one line's blobs; their images are appended to ``crops`` and ``fields``.
+
+    A wide blob may be touching digits: it gets candidate cuts, and every piece between two
+    cuts is a candidate digit (and, if ``pairs``, a candidate pair). Neighbouring blobs that
+    may be fragments of one digit (the halves of a broken 0) get their union as a candidate.
+    """
+    from digitsight.normalize import to_mnist, to_pair_field
+    from digitsight.segment import cut_candidates, cut_path
+
+    line_height = float(np.median([blob.h for blob in line]))
+    plans = []
+    for blob in line:
+        plan = _Plan(blob, [0, blob.w], {})
+        paths: list[int | np.ndarray] = [0, blob.w]
+        if blob.w > SPLIT_MIN_ASPECT * line_height:
+            plan.points = [0, *cut_candidates(blob, line_height), blob.w]
+            radius = max(1, int(CUT_RADIUS * line_height))
+            paths = [0, *(cut_path(blob.mask, c, radius) for c in plan.points[1:-1]), blob.w]
+        for i, start in enumerate(plan.points):
+            for j in range(i + 1, len(plan.points)):
+                stop = plan.points[j]
+                whole = i == 0 and j == len(plan.points) - 1
+                one = whole or stop - start <= PIECE_MAX_ASPECT * line_height
+                two = pairs and stop - start <= PAIR_MAX_ASPECT * line_height
+                if not (one or two):
+                    continue
+                piece = blob if whole else blob.piece(paths[i], paths[j])
+                if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
+                    continue
+                plan.pieces[(i, j)] = _Piece(piece, len(crops) if one else None, len(fields) if two else None)
+                if one:
+                    crops.append(to_mnist(piece.mask))
+                if two:
+                    fields.append(to_pair_field(piece.mask))
+        plans.append(plan)
+    for left, right in zip(plans, plans[1:], strict=False):
+        union = left.blob.union(right.blob)
+        gap = right.blob.x - (left.blob.x + left.blob.w)
+        if union.w <= MERGE_MAX_ASPECT * line_height and gap <= MERGE_MAX_GAP * line_height:
+            left.merged = _Piece(union, len(crops), len(fields) if pairs else None)
+            crops.append(to_mnist(union.mask))
+            if pairs:
+                fields.append(to_pair_field(union.mask))
+    return plans
+
+
+def _best_line_reading(
+    line_plans: list[_Plan], probabilities: np.ndarray, pairs: PairOutputs | None
+) -> list[tuple[_Piece, bool]]:
+    """The line's best reading: (piece, read as a pair?) left to right.
+
+    Each blob read at its best (whole, cut into pieces, or as a pair), then the line at its
+    best: every blob on its own, or some neighbours merged into one digit.
+    """
+    from digitsight.segment import best_partition
+
+    readings, totals = [], []
+    for plan in line_plans:
+        scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
+        keys = best_partition(plan.points, {key: score for key, (score, _) in scored.items()})
+        readings.append([(plan.pieces[key], scored[key][1]) for key in keys])
+        totals.append(sum(scored[key][0] for key in keys))
+    best = [0.0]
+    choice: list[list[tuple[_Piece, bool]]] = [[]]
+    for k in range(len(line_plans)):
+        best.append(best[k] + totals[k])
+        choice.append(choice[k] + readings[k])
+        union = line_plans[k - 1].merged if k > 0 else None
+        if union is not None:
+            merged = best[k - 1] + _one_digit_score(union, probabilities, pairs)
+            if merged > best[k + 1]:
+                best[k + 1] = merged
+                choice[k + 1] = choice[k - 1] + [(union, False)]
+    return choice[-1]
 
 
 def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> tuple[float, bool]:
