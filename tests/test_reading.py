@@ -218,6 +218,30 @@ def test_low_confidence_digits_are_warned_about(read, monkeypatch):
     assert "low confidence (55%)" in reading.warnings[0]
 
 
+def test_a_digit_is_read_by_both_models_their_probabilities_mixed(read, monkeypatch):
+    def classifier_says_3(self, crops):
+        probabilities = np.full((len(crops), 10), 0.05, np.float32)
+        probabilities[:, 3] = 0.55
+        return probabilities
+
+    def pair_model_says_8(self, fields):
+        first = np.full((len(fields), 10), 0.01, np.float32)
+        first[:, 8] = 0.91
+        count = np.tile(np.float32([0.0, 1.0, 0.0]), (len(fields), 1))
+        return PairOutputs(count, first, first)
+
+    monkeypatch.setattr(Classifier, "probabilities", classifier_says_3)
+    monkeypatch.setattr(PairModel, "read", pair_model_says_8)
+    (digit,) = read(on_paper(ink_layer("3"))).digits
+    # The geometric mean, renormalized: 8 gets sqrt(0.05 * 0.91), 3 gets sqrt(0.55 * 0.01),
+    # each other digit sqrt(0.05 * 0.01).
+    mixed = np.sqrt(np.array([0.05 * 0.01] * 3 + [0.55 * 0.01] + [0.05 * 0.01] * 4 + [0.05 * 0.91, 0.05 * 0.01]))
+    mixed /= mixed.sum()
+    assert digit.value == 8
+    assert digit.confidence == pytest.approx(mixed[8], rel=1e-4)
+    assert [value for value, _ in digit.top3[:2]] == [8, 3]
+
+
 def test_concurrent_readings_match_sequential_ones(read):
     images = [on_paper(ink_layer(text)) for text in ("1", "23", "456", "7890", "12 34", "555", "8", "60")]
     images[3] = photo_like(ink_layer("7890"), seed=4)
