@@ -242,6 +242,30 @@ def test_a_digit_is_read_by_both_models_their_probabilities_mixed(read, monkeypa
     assert [value for value, _ in digit.top3[:2]] == [8, 3]
 
 
+def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkeypatch):
+    def classifier_unsure(self, crops):
+        return np.full((len(crops), 10), 0.1, np.float32)
+
+    def pair_model_says_47(self, fields):
+        first = np.full((len(fields), 10), 0.1 / 9, np.float32)
+        first[:, 4] = 0.9
+        second = np.full((len(fields), 10), 0.2 / 9, np.float32)
+        second[:, 7] = 0.8
+        count = np.tile(np.float32([0.0, 0.0, 1.0]), (len(fields), 1))
+        return PairOutputs(count, first, second)
+
+    monkeypatch.setattr(Classifier, "probabilities", classifier_unsure)
+    monkeypatch.setattr(PairModel, "read", pair_model_says_47)
+    image = on_paper(ink_layer("24", touching=True, height=60))
+    reading = read(image)
+    assert reading.number == "47"
+    left, right = reading.digits
+    assert (left.confidence, right.confidence) == (pytest.approx(0.9), pytest.approx(0.8))
+    assert left.box[0] < right.box[0]
+    assert left.box[0] + left.box[2] == right.box[0]  # the blob's box, split at one column
+    assert left.crop.shape == right.crop.shape == (28, 28)
+
+
 def test_concurrent_readings_match_sequential_ones(read):
     images = [on_paper(ink_layer(text)) for text in ("1", "23", "456", "7890", "12 34", "555", "8", "60")]
     images[3] = photo_like(ink_layer("7890"), seed=4)
