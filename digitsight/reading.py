@@ -1,7 +1,11 @@
 """The public result type and entry point: ``digitsight.read(image) -> Reading``.
 
-The pipeline: ``imaging`` decodes, ``segment`` finds the digits, ``normalize``
-makes each one look like MNIST, and the classifier reads them all in one batch.
+The pipeline: ``imaging`` decodes, ``segment`` finds the digits and proposes cuts
+through blobs that may be touching digits, ``normalize`` makes each candidate look
+like MNIST, and two models read all candidates, one batch each: the digit
+classifier (one digit) and the pair model (one digit, two touching, or neither).
+Each line is then read the way that scores best: every blob whole, cut into
+pieces, or read as a pair; neighbouring fragments merged or not.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ to bottom, each left to right. The steps, each a function below:
 4. removal of ruled lines, margins and page borders (long thin or edge-spanning
    components) and of specks;
 5. merging of fragments that belong to one digit (broken strokes, the detached
-   bar of a 5, a dashed 7);
+   bar of a 5, a dashed 7), and dropping of what is no digit: dashes, scraps at
+   the image's edge, hairline remnants of a line;
 6. grouping into lines (chained left to right, so slanted lines stay whole).
 
 Touching digits are split later, in ``reading``, because the best cut is the
@@ -416,7 +417,9 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     the pen skipped) are joined whatever their size. Then, knowing the typical digit
     height, two groups merge when the union still has a digit's size and either they
     are stacked (the detached bar of a 5) or one is a small fragment close by (a
-    dashed stroke). Groups far flatter than a digit (specks, dashes) are dropped.
+    dashed stroke); a dash just above a digit is its bar. Dropped: groups far flatter
+    than a digit (specks, dashes), short scraps touching the image's edge, and strokes
+    far thinner than the others (what is left of a ruled line or a margin).
     """
     import cv2
 
