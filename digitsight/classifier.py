@@ -91,14 +91,18 @@ class Classifier:
         return predictions
 
 
-_loaded: dict[Path, Classifier] = {}
+_loaded: dict[tuple[type, Path], object] = {}
 _lock = threading.Lock()
+
+
+def load_once(kind: type, path: Path):  # noqa: ANN201 - an instance of ``kind``
+    """The process-wide ``kind(path)`` (a Classifier, a PairModel), created on first use."""
+    with _lock:
+        if (kind, path) not in _loaded:
+            _loaded[(kind, path)] = kind(path)
+        return _loaded[(kind, path)]
 
 
 def load_classifier(model_path: str | os.PathLike | None = None) -> Classifier:
     """The process-wide Classifier for ``model_path`` (default: the shipped model), loaded once."""
-    path = Path(model_path) if model_path else DEFAULT_MODEL_PATH
-    with _lock:
-        if path not in _loaded:
-            _loaded[path] = Classifier(path)
-        return _loaded[path]
+    return load_once(Classifier, Path(model_path) if model_path else DEFAULT_MODEL_PATH)

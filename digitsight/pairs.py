@@ -10,13 +10,12 @@ cuts and keeps whichever reads best.
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from digitsight.classifier import CHUNK, load_compiled
+from digitsight.classifier import CHUNK, load_compiled, load_once
 from digitsight.normalize import PAIR_FIELD
 
 DEFAULT_PAIR_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "digitsight_pairs.keras"
@@ -53,14 +52,6 @@ class PairModel:
         return PairOutputs(*(np.concatenate([out[name].numpy() for out in outputs]) for name in names))
 
 
-_loaded: dict[Path, PairModel] = {}
-_lock = threading.Lock()
-
-
 def load_pair_model(model_path: str | os.PathLike | None = None) -> PairModel:
     """The process-wide PairModel for ``model_path`` (default: the shipped one), loaded once."""
-    path = Path(model_path) if model_path else DEFAULT_PAIR_MODEL_PATH
-    with _lock:
-        if path not in _loaded:
-            _loaded[path] = PairModel(path)
-        return _loaded[path]
+    return load_once(PairModel, Path(model_path) if model_path else DEFAULT_PAIR_MODEL_PATH)
