@@ -19,7 +19,8 @@ from digitsight.classifier import CHUNK, load_compiled, load_once
 from digitsight.normalize import PAIR_FIELD
 
 DEFAULT_PAIR_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "digitsight_pairs.keras"
-TWO = 2  # index of "two digits" in the model's count output
+# The classes of the model's count output.
+NOT_WHOLE, ONE_DIGIT, TWO_DIGITS = 0, 1, 2  # a digit cut in two or three digits; one digit; two digits
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from digitsight.pairs import ONE_DIGIT, TWO_DIGITS
+
 if TYPE_CHECKING:
     from digitsight.classifier import Classifier
     from digitsight.imaging import LoadedImage
@@ -155,7 +157,6 @@ MERGE_MAX_GAP = 0.35
 PROCESS_STROKE = 5.0
 MAX_STROKE_DOWNSCALE = 4.0
 PROCESS_MIN_SIDE = 160
-ONE_DIGIT, TWO_DIGITS = 1, 2  # the pair model's "one digit" and "two digits" classes
 # The pair model's "one digit" probability counts this much in a piece's one-digit score: it knows
 # glued pairs and bad cuts, but the digit classifier knows digits better.
 ONE_WEIGHT = 0.5

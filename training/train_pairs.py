@@ -48,9 +48,9 @@ import tensorflow as tf  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from digitsight.data import load_mnist  # noqa: E402
 from digitsight.normalize import PAIR_FIELD, to_pair_field  # noqa: E402
+from digitsight.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS  # noqa: E402
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_pairs.keras"
-NOT_WHOLE, ONE, TWO = 0, 1, 2
 IGNORE = -1  # label of an output that does not apply (the second digit of a single digit)
 
 
@@ -143,8 +143,8 @@ def cut(rng: np.random.Generator, mask: np.ndarray, column: float, keep_left: bo
 def make_sample(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, tuple]:
     """One training image (28x48) and its (count, first, second) labels."""
     height = rng.uniform(24, 70)
-    kind = rng.choice([NOT_WHOLE, ONE, TWO], p=[0.3, 0.3, 0.4])
-    count = {NOT_WHOLE: int(rng.choice([1, 2, 3], p=[0.35, 0.35, 0.3])), ONE: 1, TWO: 2}[kind]
+    kind = rng.choice([NOT_WHOLE, ONE_DIGIT, TWO_DIGITS], p=[0.3, 0.3, 0.4])
+    count = {NOT_WHOLE: int(rng.choice([1, 2, 3], p=[0.35, 0.35, 0.3])), ONE_DIGIT: 1, TWO_DIGITS: 2}[kind]
     picks = rng.integers(len(images), size=count + 1)  # one spare: a neighbour to cut into
     masks = [glyph(rng, images[i], height) for i in picks]
     digits = [int(labels[i]) for i in picks]
@@ -221,7 +221,7 @@ def measure(model: keras.Model, x: np.ndarray, y: dict) -> dict:
     right_count = count == y["count"]
     whole = right_count & ((y["first"] == IGNORE) | (first == y["first"]))
     whole &= (y["second"] == IGNORE) | (second == y["second"])
-    pairs = y["count"] == TWO
+    pairs = y["count"] == TWO_DIGITS
     return {
         "images": int(len(x)),
         "count_accuracy": float(right_count.mean()),
