@@ -83,6 +83,18 @@ def build_model() -> keras.Model:
     return keras.Model(inputs, outputs, name="digitsight_cnn")
 
 
+def one_cycle_optimizer(max_learning_rate: float, epochs: int, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """AdamW on a one-cycle schedule: half an epoch of warm-up to the peak, then cosine decay."""
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=max_learning_rate / 10,
+        decay_steps=max(1, epochs * steps_per_epoch - steps_per_epoch // 2),
+        warmup_target=max_learning_rate,
+        warmup_steps=steps_per_epoch // 2,
+        alpha=0.001,
+    )
+    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4)
+
+
 def random_affine(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """Warp a batch (B, 28, 28, 1) by a random rotation, scale, shear and shift about the centre."""
     batch = tf.shape(images)[0]
@@ -164,15 +176,8 @@ def main() -> None:
 
     model = build_model()
     steps_per_epoch = math.ceil(train_size / args.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=args.max_learning_rate / 10,
-        decay_steps=max(1, args.epochs * steps_per_epoch - steps_per_epoch // 2),
-        warmup_target=args.max_learning_rate,
-        warmup_steps=steps_per_epoch // 2,
-        alpha=0.001,
-    )
     model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4),
+        optimizer=one_cycle_optimizer(args.max_learning_rate, args.epochs, steps_per_epoch),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.05),
         metrics=["accuracy"],
     )

@@ -46,6 +46,8 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from train import one_cycle_optimizer  # noqa: E402 - the digit classifier's recipe (training/train.py)
+
 from digitsight.data import load_mnist  # noqa: E402
 from digitsight.normalize import PAIR_FIELD, to_pair_field  # noqa: E402
 from digitsight.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS  # noqa: E402
@@ -242,16 +244,9 @@ def main() -> None:
 
     model = build_model()
     steps_per_epoch = math.ceil(args.samples / args.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=args.max_learning_rate / 10,
-        decay_steps=max(1, args.epochs * steps_per_epoch - steps_per_epoch // 2),
-        warmup_target=args.max_learning_rate,
-        warmup_steps=steps_per_epoch // 2,
-        alpha=0.001,
-    )
     digit_loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=IGNORE)
     model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4),
+        optimizer=one_cycle_optimizer(args.max_learning_rate, args.epochs, steps_per_epoch),
         loss={"count": "sparse_categorical_crossentropy", "first": digit_loss, "second": digit_loss},
     )
     model.summary(print_fn=lambda line, **_: print(line))
