@@ -11,20 +11,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_MODEL = REPO_ROOT / "models" / "digitsight_cnn.keras"
+SHIPPED_PAIR_MODEL = REPO_ROOT / "models" / "digitsight_pairs.keras"
+
+
+def _shipped(path: Path, how_to_train: str) -> Path:
+    if not path.is_file():
+        pytest.skip(f"the shipped model {path} is absent; train it with `{how_to_train}`")
+    return path
 
 
 @pytest.fixture(scope="session")
 def shipped_model_path() -> Path:
-    if not SHIPPED_MODEL.is_file():
-        pytest.skip(f"the shipped model {SHIPPED_MODEL} is absent; train it with `python training/train.py`")
-    return SHIPPED_MODEL
-
-
-SHIPPED_PAIR_MODEL = REPO_ROOT / "models" / "digitsight_pairs.keras"
+    return _shipped(SHIPPED_MODEL, "python training/train.py")
 
 
 @pytest.fixture(scope="session")
 def shipped_pair_model_path() -> Path:
-    if not SHIPPED_PAIR_MODEL.is_file():
-        pytest.skip(f"the pair model {SHIPPED_PAIR_MODEL} is absent; train it with `python training/train_pairs.py`")
-    return SHIPPED_PAIR_MODEL
+    return _shipped(SHIPPED_PAIR_MODEL, "python training/train_pairs.py")

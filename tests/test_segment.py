@@ -32,6 +32,13 @@ def assert_boxes_match(found_box, drawn_box, tolerance=3):
         assert abs(got - want) <= tolerance, (found_box, drawn_box)
 
 
+def assert_one_line_of(found, drawn, tolerance=3):
+    """``found`` is one line holding the ``drawn`` boxes, each found within ``tolerance`` pixels."""
+    assert [len(line) for line in found.lines] == [len(drawn)]
+    for got, want in zip(boxes(found)[0], drawn, strict=True):
+        assert_boxes_match(got, want, tolerance)
+
+
 def test_polarity_dark_ink_on_paper_and_light_ink_on_board():
     image = page()
     for k in range(3):
@@ -51,10 +58,7 @@ def test_polarity_is_not_fooled_by_a_lighting_gradient():
 def test_digits_found_in_order_with_their_boxes():
     image = page()
     drawn = [zero(image, 30 + 60 * k, 60) for k in range(4)]
-    found = segment(image)
-    assert len(found.lines) == 1
-    for got, want in zip(boxes(found)[0], drawn, strict=True):
-        assert_boxes_match(got, want)
+    assert_one_line_of(segment(image), drawn)
 
 
 def test_shadow_and_gradient_are_flattened():
@@ -63,10 +67,7 @@ def test_shadow_and_gradient_are_flattened():
     image[:, :150] *= 0.6  # a hard-edged shadow over the first digits
     image = image.astype(np.uint8)
     drawn = [zero(image, 30 + 60 * k, 70, value=15) for k in range(5)]
-    found = segment(image)
-    assert len(found.lines) == 1 and len(found.lines[0]) == 5
-    for got, want in zip(boxes(found)[0], drawn, strict=True):
-        assert_boxes_match(got, want)
+    assert_one_line_of(segment(image), drawn)
 
 
 def test_light_ink_on_dark_board():
@@ -109,9 +110,7 @@ def test_ruled_lines_and_margin_are_removed_digits_touching_them_kept():
     drawn = [zero(image, 60 + 70 * k, 92 + int((60 + 70 * k) * np.tan(np.radians(4))), h=40) for k in range(4)]
     found = segment(image)
     assert found.removed_lines >= 5
-    assert [len(line) for line in found.lines] == [4]
-    for got, want in zip(boxes(found)[0], drawn, strict=True):
-        assert_boxes_match(got, want, tolerance=4)
+    assert_one_line_of(found, drawn, tolerance=4)
 
 
 def test_digits_on_a_line_whose_curled_ends_reach_the_edges_are_kept():
@@ -120,20 +119,14 @@ def test_digits_on_a_line_whose_curled_ends_reach_the_edges_are_kept():
     # part leaves stubs at both edges, joined to nothing, and the digits that sat on it.
     cv2.polylines(image, [np.array([(0, 112), (30, 100), (370, 100), (399, 112)])], False, 120, 2)
     drawn = [zero(image, 80 + 70 * k, 61, h=40) for k in range(4)]
-    found = segment(image)
-    assert [len(line) for line in found.lines] == [4]
-    for got, want in zip(boxes(found)[0], drawn, strict=True):
-        assert_boxes_match(got, want, tolerance=4)
+    assert_one_line_of(segment(image), drawn, tolerance=4)
 
 
 def test_a_line_stub_running_in_from_the_side_is_removed_from_the_digits_it_touches():
     image = page(160, 400)
     cv2.line(image, (0, 95), (170, 95), 120, 2)  # a faint line, kept only up to the digits it crosses
     drawn = [zero(image, 80 + 70 * k, 61, h=40) for k in range(4)]
-    found = segment(image)
-    assert [len(line) for line in found.lines] == [4]
-    for got, want in zip(boxes(found)[0], drawn, strict=True):
-        assert_boxes_match(got, want, tolerance=4)
+    assert_one_line_of(segment(image), drawn, tolerance=4)
 
 
 def test_a_one_filling_the_image_is_not_taken_for_a_margin():

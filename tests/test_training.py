@@ -1,4 +1,4 @@
-"""A smoke run of the training script: a few hundred images, one epoch, seconds not minutes."""
+"""Smoke runs of the training scripts: a few hundred images, one epoch, seconds not minutes."""
 
 from __future__ import annotations
 
@@ -13,22 +13,25 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def run_training(script: str, *arguments: str) -> None:
+    """Run ``training/<script>`` with ``arguments`` in a fresh interpreter; fail with its output's tail."""
+    command = [sys.executable, str(REPO_ROOT / "training" / script), *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
 @pytest.mark.slow
 def test_smoke_training_writes_a_loadable_model_and_a_valid_report(tmp_path: Path) -> None:
     output = tmp_path / "smoke.keras"
-    command = [
-        sys.executable,
-        str(REPO_ROOT / "training" / "train.py"),
+    run_training(
+        "train.py",
         "--epochs", "1",
         "--limit", "400",
         "--test-limit", "300",
         "--batch-size", "64",
         "--output", str(output),
-    ]  # fmt: skip
+    )  # fmt: skip
 
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     report = json.loads((tmp_path / "smoke.report.json").read_text())
     assert report["images"] == 300
     assert len(report["confusion_matrix"]) == 10 and all(len(row) == 10 for row in report["confusion_matrix"])
@@ -54,18 +57,14 @@ def test_smoke_training_writes_a_loadable_model_and_a_valid_report(tmp_path: Pat
 @pytest.mark.slow
 def test_smoke_training_of_the_pair_model_writes_a_loadable_model_and_a_report(tmp_path: Path) -> None:
     output = tmp_path / "pairs.keras"
-    command = [
-        sys.executable,
-        str(REPO_ROOT / "training" / "train_pairs.py"),
+    run_training(
+        "train_pairs.py",
         "--epochs", "1",
         "--samples", "600",
         "--validation-digits", "300",
         "--output", str(output),
-    ]  # fmt: skip
+    )  # fmt: skip
 
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     report = json.loads((tmp_path / "pairs.report.json").read_text())
     for split in ("validation", "test"):
         assert report[split]["images"] == 1000
@@ -80,8 +79,8 @@ def test_smoke_training_of_the_pair_model_writes_a_loadable_model_and_a_report(t
     assert outputs.count.shape == (2, 3) and outputs.second.shape == (2, 10)
 
 
-def test_pair_training_images_have_the_labels_they_claim() -> None:
-    sys.path.insert(0, str(REPO_ROOT / "training"))
+def test_pair_training_images_have_the_labels_they_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "training"))
     import train_pairs
 
     images = np.zeros((2, 28, 28), np.uint8)
