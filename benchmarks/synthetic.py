@@ -1,8 +1,10 @@
 """A fixed, seeded set of photo-like images of handwritten numbers, made from MNIST digits.
 
-The benchmark builds them from the MNIST TEST digits, which the model never saw in
-training. (``source="train"`` builds the same kinds of images from training digits:
-use those, never the test ones, when tuning the pipeline.)
+The benchmark builds them from the MNIST TEST digits, which the models never saw in
+training. ``source="validation"`` builds the same kinds of images from the 5,000
+training digits both models hold out (``digitsight.data.validation_split``): tune
+the pipeline on those, never on the test ones. (``source="train"`` draws from all
+60,000 training digits, which the models learnt.)
 
 Each category stresses one thing ``digitsight.read`` must handle:
 
@@ -30,6 +32,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+SOURCES = ("test", "train", "validation")
 CATEGORIES = ("clean", "photo", "ruled", "light_on_dark", "thick", "thin", "touching", "broken", "two_lines")
 SEED = 20260522
 INK_COLOURS = [(20, 20, 20), (25, 40, 140), (20, 30, 90), (140, 20, 25), (20, 90, 40), (70, 70, 75)]
@@ -48,14 +51,17 @@ class Sample:
 
 @lru_cache(maxsize=2)
 def _digits(source: str) -> tuple[np.ndarray, np.ndarray]:
-    from digitsight.data import load_mnist
+    from digitsight.data import load_mnist, validation_split
 
     mnist = load_mnist()
     if source == "test":
         return mnist.x_test, mnist.y_test
     if source == "train":
         return mnist.x_train, mnist.y_train
-    raise ValueError(f"source must be 'test' or 'train', not {source!r}")
+    if source == "validation":
+        held_out, _ = validation_split(len(mnist.x_train))
+        return mnist.x_train[held_out], mnist.y_train[held_out]
+    raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
 
 
 def _glyph(image: np.ndarray, height: int, stroke: float) -> np.ndarray:
@@ -252,7 +258,9 @@ def make_image(category: str, index: int, source: str = "test") -> Sample:
     """The ``index``-th image of ``category`` (deterministic), encoded as a user would upload it."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; choose from {', '.join(CATEGORIES)}")
-    seed = [SEED, CATEGORIES.index(category), index, 0 if source == "test" else 1]
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    seed = [SEED, CATEGORIES.index(category), index, SOURCES.index(source)]
     rng = np.random.default_rng(seed)
     rgb, label = _render(rng, category, source)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)

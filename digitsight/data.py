@@ -63,6 +63,19 @@ class Mnist:
     source: str
 
 
+# Training digits that no model trains on. Both training scripts hold these out to validate
+# on, and the reading benchmark's "validation" source, the one to tune the pipeline on, draws
+# its digits from them: digits neither the models nor the tuning have seen beyond that.
+VALIDATION_SIZE = 5000
+VALIDATION_SEED = 4321
+
+
+def validation_split(count: int, size: int = VALIDATION_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """(held-out, training) indices into ``count`` training images: a fixed random ``size`` held out."""
+    order = np.random.default_rng(VALIDATION_SEED).permutation(count)
+    return order[:size], order[size:]
+
+
 def cache_dir() -> Path:
     """Where DigitSight keeps downloaded and converted data (``$DIGITSIGHT_CACHE`` overrides)."""
     if os.environ.get("DIGITSIGHT_CACHE"):

@@ -184,3 +184,12 @@ def test_real_mnist_from_the_local_cache_is_the_official_split() -> None:
     # The first labels of the official files, as published.
     assert list(mnist.y_train[:5]) == [5, 0, 4, 1, 9]
     assert list(mnist.y_test[:5]) == [7, 2, 1, 0, 4]
+
+
+def test_validation_split_is_fixed_disjoint_and_covers_every_image() -> None:
+    held_out, train = data.validation_split(60000)
+    assert held_out.size == data.VALIDATION_SIZE == 5000 and train.size == 55000
+    np.testing.assert_array_equal(np.sort(np.concatenate([held_out, train])), np.arange(60000))
+    np.testing.assert_array_equal(data.validation_split(60000)[0], held_out)  # the same every run
+    # A smaller hold-out (smoke runs) is the start of the full one.
+    np.testing.assert_array_equal(data.validation_split(60000, 300)[0], held_out[:300])

@@ -17,9 +17,9 @@ The model takes the pair normalized by ``digitsight.normalize.to_pair_field``
 The images are made here from MNIST *training* digits: each digit is scaled,
 binarized at a random level, sometimes thickened or thinned, and pushed against
 its neighbour until the strokes touch, then often further so they overlap. A
-fresh set is drawn every epoch. 5,000 training digits are held out to make the
-validation set; the MNIST test digits are used once, after training, for the
-report.
+fresh set is drawn every epoch. The 5,000 training digits of
+``digitsight.data.validation_split`` are held out to make the validation set;
+the MNIST test digits are used once, after training, for the report.
 
 Run:
     python training/train_pairs.py                  # full run -> models/digitsight_pairs.keras
@@ -48,7 +48,7 @@ import tensorflow as tf  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from train import one_cycle_optimizer  # noqa: E402 - the digit classifier's recipe (training/train.py)
 
-from digitsight.data import load_mnist  # noqa: E402
+from digitsight.data import load_mnist, validation_split  # noqa: E402
 from digitsight.normalize import PAIR_FIELD, to_pair_field  # noqa: E402
 from digitsight.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS  # noqa: E402
 
@@ -236,8 +236,7 @@ def main() -> None:
     args = parse_args()
     keras.utils.set_random_seed(args.seed)
     mnist = load_mnist(args.mnist)
-    order = np.random.default_rng(args.seed).permutation(len(mnist.x_train))
-    held_out, train = order[: args.validation_digits], order[args.validation_digits :]
+    held_out, train = validation_split(len(mnist.x_train), args.validation_digits)
     train_images, train_labels = mnist.x_train[train], mnist.y_train[train]
     set_size = max(1000, args.samples // 10)
     validation = make_set(args.seed + 1, set_size, mnist.x_train[held_out], mnist.y_train[held_out])
