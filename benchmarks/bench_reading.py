@@ -60,7 +60,9 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-category", type=int, default=80, help="images per synthetic category")
-    parser.add_argument("--source", choices=["test", "validation", "train"], default="test", help="MNIST digits to draw from")
+    parser.add_argument(
+        "--source", choices=["test", "validation", "train"], default="test", help="MNIST digits to draw from"
+    )
     parser.add_argument("--categories", help="comma-separated subset of the categories")
     parser.add_argument("--repeats", type=int, default=20, help="timed readings per image size")
     parser.add_argument("--model", help="a .keras model other than the shipped one")
