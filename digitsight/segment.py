@@ -40,6 +40,9 @@ VERTICAL_LINE_SPAN = 0.85
 # ... and are at least this many times longer than thick (a digit's stroke is far thicker for its length).
 LINE_THINNESS = 20
 MARGIN_THINNESS = 12
+# A part touching an image edge over this fraction of the edge's length lies along it: the table
+# past the page, a shadow's edge (a digit touches the frame at a point, or along a short stroke).
+EDGE_CONTACT = 0.3
 # At most this many lines are looked for in one component (a ruled page).
 MAX_LINES = 40
 # ... and unbroken: ink in at least this fraction of the columns they span.
@@ -297,11 +300,12 @@ def _erase_edge_strip(
 ) -> int:
     """Erase ``part`` (a mask over ``view``) if it runs along an image edge; 1 if it did, else 0.
 
-    It must touch an edge and span the image or be a thin strip there. ``strict``: only a
-    thin strip lying along the edge it touches (the leftovers of a component whose lines
-    were erased: digits that sat on a line, with its stubs at both ends, span the page too).
-    ``box`` is the part's box in the image; ``total`` the image's ink, so that a part that
-    is all the ink there is (a big digit filling the photo) stays.
+    It must touch an edge and span the image, be a thin strip there, or lie along it (touch
+    it over EDGE_CONTACT of the image's side: the table past a page whose edge was erased as
+    a line). ``strict``: only a thin strip lying along the edge it touches (the leftovers of a
+    component whose lines were erased, taken together: digits that sat on a line, with its
+    stubs at both ends, span the page too). ``box`` is the part's box in the image; ``total`` the image's
+    ink, so that a part that is all the ink there is (a big digit filling the photo) stays.
     """
     x, y, w, h = (int(v) for v in box)
     height, width = shape
@@ -311,11 +315,29 @@ def _erase_edge_strip(
         edge = (tall_strip and at_side) or (flat_strip and at_top_or_bottom)
     else:
         spans = w >= 0.9 * width or h >= 0.9 * height
-        edge = (at_side or at_top_or_bottom) and (spans or tall_strip or flat_strip or w >= 6 * h)
+        along = _edge_contact(part, box, shape) >= EDGE_CONTACT
+        edge = (at_side or at_top_or_bottom) and (spans or tall_strip or flat_strip or along or w >= 6 * h)
     if edge and total - int(np.count_nonzero(part)) > 0:
         view[part] = 0
         return 1
     return 0
+
+
+def _edge_contact(part: np.ndarray, box, shape: tuple[int, int]) -> float:  # noqa: ANN001 - a box
+    """The longest stretch of an image edge ``part`` touches, as a fraction of that edge's length."""
+    x, y, w, h = (int(v) for v in box)
+    height, width = shape
+    rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
+    if rows.size == 0:
+        return 0.0
+    # Where the image's edges fall in ``part``'s coordinates (its box starts at rows[0], cols[0]).
+    left, top = int(cols[0]) - x, int(rows[0]) - y
+    contact = 0.0
+    for column in {left, left + width - 1} & set(range(part.shape[1])):
+        contact = max(contact, np.count_nonzero(part[:, column]) / height)
+    for row in {top, top + height - 1} & set(range(part.shape[0])):
+        contact = max(contact, np.count_nonzero(part[row]) / width)
+    return contact
 
 
 def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_length: float) -> int:

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitsight.segment import analyse, best_partition, cut_candidates, merge_fragments, segment
+from digitsight.segment import analyse, best_partition, cut_candidates, merge_fragments, remove_long_lines, segment
 
 INK, PAPER = 30, 235
 
@@ -153,6 +153,20 @@ def test_page_border_is_removed():
     found = segment(image)
     assert [len(line) for line in found.lines] == [3]
     assert min(blob.x for blob in found.lines[0]) >= 90
+
+
+def test_a_block_lying_along_the_image_edge_is_removed_a_digit_touching_the_edge_is_kept():
+    ink = np.zeros((150, 300), np.uint8)
+    # What is left of the table past the page once the page's edge went as a line: too wide
+    # to be a strip, too short to span the image, but lying along two thirds of its edge.
+    ink[20:120, 280:] = 1
+    cv2.ellipse(ink, (12, 75), (12, 20), 0, 0, 360, 1, 3)  # a "0" touching the left edge
+    for k in range(3):
+        cv2.ellipse(ink, (80 + 60 * k, 75), (12, 20), 0, 0, 360, 1, 3)
+    cleaned, removed = remove_long_lines(ink)
+    assert removed == 1
+    assert not cleaned[:, 270:].any()
+    np.testing.assert_array_equal(cleaned[:, :270], ink[:, :270])
 
 
 def test_detached_bar_of_a_five_is_merged():
