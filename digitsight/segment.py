@@ -40,6 +40,8 @@ VERTICAL_LINE_SPAN = 0.85
 # ... and are at least this many times longer than thick (a digit's stroke is far thicker for its length).
 LINE_THINNESS = 20
 MARGIN_THINNESS = 12
+# A strip along an image edge reaches at most this fraction of the image into it.
+STRIP_DEPTH = 0.25
 # A part touching an image edge over this fraction of the edge's length lies along it: the table
 # past the page, a shadow's edge (a digit touches the frame at a point, or along a short stroke).
 EDGE_CONTACT = 0.3
@@ -310,13 +312,16 @@ def _erase_edge_strip(
     x, y, w, h = (int(v) for v in box)
     height, width = shape
     at_side, at_top_or_bottom = x == 0 or x + w == width, y == 0 or y + h == height
-    tall_strip, flat_strip = h >= 0.6 * height and w <= h / 6, w >= 0.6 * width and h <= w / 6
+    # A strip: long, thin for its length, and shallow (a row of digits is long and thin too).
+    tall_strip = h >= 0.6 * height and w <= min(h / 6, STRIP_DEPTH * width)
+    flat_strip = w >= 0.6 * width and h <= min(w / 6, STRIP_DEPTH * height)
     if strict:
         edge = (tall_strip and at_side) or (flat_strip and at_top_or_bottom)
     else:
         spans = w >= 0.9 * width or h >= 0.9 * height
         along = _edge_contact(part, box, shape) >= EDGE_CONTACT
-        edge = (at_side or at_top_or_bottom) and (spans or tall_strip or flat_strip or along or w >= 6 * h)
+        flat = w >= 6 * h and h <= STRIP_DEPTH * height
+        edge = (at_side or at_top_or_bottom) and (spans or tall_strip or flat_strip or along or flat)
     if edge and total - int(np.count_nonzero(part)) > 0:
         view[part] = 0
         return 1

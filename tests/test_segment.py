@@ -169,6 +169,21 @@ def test_a_block_lying_along_the_image_edge_is_removed_a_digit_touching_the_edge
     np.testing.assert_array_equal(cleaned[:, :270], ink[:, :270])
 
 
+def test_a_row_of_touching_digits_against_the_top_edge_is_no_strip_along_it():
+    ink = np.zeros((140, 840), np.uint8)
+    for k in range(7):  # digits, each touching the next
+        cv2.ellipse(ink, (60 + 110 * k, 70), (18, 29), 0, 0, 360, 1, 4)
+        if k < 6:
+            ink[68:72, 76 + 110 * k : 154 + 110 * k] = 1
+    ink[0:45, 58:62] = 1  # the first one's stroke runs up to the top edge
+    cv2.ellipse(ink, (800, 100), (12, 20), 0, 0, 360, 1, 3)  # and one more digit, on its own
+    # One long flat component touching the edge, yet most of the image deep: no strip of
+    # table or shadow there.
+    cleaned, removed = remove_long_lines(ink)
+    assert removed == 0
+    np.testing.assert_array_equal(cleaned, ink)
+
+
 def test_detached_bar_of_a_five_is_merged():
     image = page(160, 200)
     cv2.line(image, (60, 40), (100, 40), INK, 4)  # the bar, drawn apart
