@@ -69,6 +69,9 @@ DASH_ASPECT = 1.6
 THIN_STROKE = 0.45
 # A candidate touching the image's edge must be at least this tall (in digit heights).
 EDGE_MIN_HEIGHT = 0.6
+# A stroke this many times narrower than tall running off the top or bottom of the image is what is
+# left of a margin line (a broken one, not long enough to be found as a line), if anything else is there.
+EDGE_STROKE_ASPECT = 0.25
 # A dash just above a digit is its detached bar (a 5's, a 7's) if the union is at most this tall (in digit
 # heights) and this wide (in its own heights).
 BAR_MAX_HEIGHT = 1.5
@@ -476,6 +479,9 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
             continue
         at_edge = x == 0 or y == 0 or x + w == ink.shape[1] or y + h == ink.shape[0]
         if at_edge and h < EDGE_MIN_HEIGHT * height:  # the frayed corner of a table or shadow past the page
+            continue
+        off_top_or_bottom = y == 0 or y + h == ink.shape[0]
+        if off_top_or_bottom and w < EDGE_STROKE_ASPECT * h and len(groups) > 1:  # what is left of a margin line
             continue
         mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
         blobs.append(Blob(x, y, w, h, mask))

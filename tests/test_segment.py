@@ -249,6 +249,13 @@ def test_a_hairline_left_of_a_margin_is_not_a_one():
     assert found.lines[0][0].x >= 55
 
 
+def test_a_margin_line_stub_running_off_the_bottom_is_not_a_one():
+    image = page()
+    cv2.line(image, (30, 95), (30, 159), INK, 4)  # the part of a broken margin line below the text
+    drawn = [zero(image, 60 + 60 * k, 50) for k in range(3)]
+    assert_one_line_of(segment(image), drawn)
+
+
 def test_specks_are_dropped():
     image = page()
     for k in range(3):
