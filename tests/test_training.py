@@ -79,6 +79,27 @@ def test_smoke_training_of_the_pair_model_writes_a_loadable_model_and_a_report(t
     assert outputs.count.shape == (2, 3) and outputs.second.shape == (2, 10)
 
 
+def test_rerender_turns_an_mnist_digit_into_area_averaged_binary_ink(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "training"))
+    import tensorflow as tf
+    import train
+
+    images = np.zeros((2, 28, 28, 1), np.float32)
+    images[:, 8:20, 10:18] = 1.0
+    images[:, 7, 10:18] = images[:, 20, 10:18] = 0.3  # soft grey edges, as MNIST's scanner left them
+    seed = tf.constant([3, 4])
+
+    rendered = train.random_rerender(tf.constant(images), seed, fraction=1.0).numpy()
+    assert rendered.shape == images.shape
+    np.testing.assert_array_equal(rendered[:, 9:19, 11:17], 1.0)  # the body stays solid ink
+    np.testing.assert_array_equal(rendered[:, :5], 0.0)  # far from it, no ink
+    sixteenths = rendered * 16  # each pixel averages a 4x4 block of binary pixels
+    np.testing.assert_allclose(sixteenths, np.round(sixteenths), atol=1e-5)
+
+    untouched = train.random_rerender(tf.constant(images), seed, fraction=0.0).numpy()
+    np.testing.assert_array_equal(untouched, images)
+
+
 def test_pair_training_images_have_the_labels_they_claim(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(REPO_ROOT / "training"))
     import train_pairs
