@@ -138,6 +138,8 @@ PIECE_MAX_ASPECT = 1.3
 PIECE_MIN_HEIGHT = 0.45
 # A cut path may wander this far (in line heights) from its starting column.
 CUT_RADIUS = 0.25
+# The scoring weights below (PIECE_COST, ASPECT_WEIGHT, ONE_WEIGHT, SECOND_OPINION) were chosen
+# together by a grid search on images of held-out training digits: benchmarks/tune_reading.py.
 # Each digit a split adds costs this much log-confidence: a split must read clearly better than the whole.
 PIECE_COST = 0.3
 # log(width / height) of each digit in the MNIST *training* set: (median, 1.4826 * median absolute deviation).
@@ -159,11 +161,11 @@ MAX_STROKE_DOWNSCALE = 4.0
 PROCESS_MIN_SIDE = 160
 # The pair model's "one digit" probability counts this much in a piece's one-digit score: it knows
 # glued pairs and bad cuts, but the digit classifier knows digits better.
-ONE_WEIGHT = 0.5
+ONE_WEIGHT = 0.2
 # A piece's digit probabilities: the geometric mean of the digit classifier's and the pair model's
 # (its first digit), weighted so. The pair model was trained on binarized, re-stroked digits like
 # those segmentation produces; the two disagree where one of them is unsure.
-SECOND_OPINION = 0.5
+SECOND_OPINION = 0.3
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 

@@ -14,6 +14,7 @@ from digit_images import encode, ink_layer, on_paper, photo_like
 from PIL import Image
 
 import digitsight
+from digitsight import reading
 from digitsight.classifier import Classifier
 from digitsight.errors import DigitSightError
 from digitsight.pairs import PairModel, PairOutputs
@@ -233,13 +234,18 @@ def test_a_digit_is_read_by_both_models_their_probabilities_mixed(read, monkeypa
     monkeypatch.setattr(Classifier, "probabilities", classifier_says_3)
     monkeypatch.setattr(PairModel, "read", pair_model_says_8)
     (digit,) = read(on_paper(ink_layer("3"))).digits
-    # The geometric mean, renormalized: 8 gets sqrt(0.05 * 0.91), 3 gets sqrt(0.55 * 0.01),
-    # each other digit sqrt(0.05 * 0.01).
-    mixed = np.sqrt(np.array([0.05 * 0.01] * 3 + [0.55 * 0.01] + [0.05 * 0.01] * 4 + [0.05 * 0.91, 0.05 * 0.01]))
+    # The weighted geometric mean, renormalized: the classifier's probabilities to the power
+    # 1 - SECOND_OPINION times the pair model's to the power SECOND_OPINION.
+    weight = reading.SECOND_OPINION
+    classifier = np.array([0.05] * 3 + [0.55] + [0.05] * 6)
+    pair_model = np.array([0.01] * 8 + [0.91, 0.01])
+    mixed = classifier ** (1 - weight) * pair_model**weight
     mixed /= mixed.sum()
-    assert digit.value == 8
-    assert digit.confidence == pytest.approx(mixed[8], rel=1e-4)
-    assert [value for value, _ in digit.top3[:2]] == [8, 3]
+    expected = int(np.argmax(mixed))
+    assert digit.value == expected
+    assert digit.confidence == pytest.approx(mixed[expected], rel=1e-4)
+    assert [value for value, _ in digit.top3[:2]] == list(np.argsort(mixed)[::-1][:2])
+    assert {value for value, _ in digit.top3[:2]} == {3, 8}  # each model's choice, ahead of the rest
 
 
 def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkeypatch):
