@@ -468,6 +468,12 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     boxes = [tuple(int(v) for v in stat[:4]) for stat in stats[keep]]
 
     _merge(groups, boxes, _skipped_stroke)
+    if len(groups) > 1:
+        # A thin stroke running off the top or bottom of the image is what is left of a margin
+        # line or a table's edge (broken, so not found as a line). Left in, its height could
+        # pass for the digits' and make every real digit look like a speck.
+        kept = [k for k, box in enumerate(boxes) if not _margin_remnant(box, ink.shape)] or list(range(len(boxes)))
+        groups, boxes = [groups[k] for k in kept], [boxes[k] for k in kept]
     height = reference_height(np.array([box[3] for box in boxes], dtype=np.float64))
     _merge(groups, boxes, lambda a, b: _belong_together(a, b, height))
 
@@ -480,9 +486,6 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
         at_edge = x == 0 or y == 0 or x + w == ink.shape[1] or y + h == ink.shape[0]
         if at_edge and h < EDGE_MIN_HEIGHT * height:  # the frayed corner of a table or shadow past the page
             continue
-        off_top_or_bottom = y == 0 or y + h == ink.shape[0]
-        if off_top_or_bottom and w < EDGE_STROKE_ASPECT * h and len(groups) > 1:  # what is left of a margin line
-            continue
         mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
         blobs.append(Blob(x, y, w, h, mask))
     if len(blobs) > 1:
@@ -494,6 +497,12 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
         typical = float(np.median(strokes))
         blobs = [blob for blob, stroke in zip(blobs, strokes, strict=True) if stroke >= THIN_STROKE * typical]
     return blobs, height
+
+
+def _margin_remnant(box, shape: tuple[int, int]) -> bool:  # noqa: ANN001 - a box
+    """A stroke far narrower than tall running off the top or bottom of the image."""
+    x, y, w, h = box
+    return (y == 0 or y + h == shape[0]) and w < EDGE_STROKE_ASPECT * h
 
 
 def _merge(groups: list[list[int]], boxes: list[tuple[int, int, int, int]], together) -> None:  # noqa: ANN001

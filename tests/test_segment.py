@@ -256,6 +256,14 @@ def test_a_margin_line_stub_running_off_the_bottom_is_not_a_one():
     assert_one_line_of(segment(image), drawn)
 
 
+def test_a_broken_edge_line_is_not_taken_for_the_digits_height():
+    image = page()
+    for y in range(0, 160, 23):  # the table's edge beside the page, binarized in pieces
+        cv2.line(image, (5, y), (5, y + 19), INK, 4)
+    drawn = [zero(image, 60 + 60 * k, 50) for k in range(3)]
+    assert_one_line_of(segment(image), drawn)
+
+
 def test_specks_are_dropped():
     image = page()
     for k in range(3):
