@@ -153,7 +153,7 @@ ASPECT_WEIGHT = 0.25
 PAIR_MAX_ASPECT = 2.0
 # Neighbouring blobs are tried as one digit if their union is at most this wide and the gap this
 # narrow (in line heights).
-MERGE_MAX_ASPECT = 1.0
+MERGE_MAX_ASPECT = 1.3
 MERGE_MAX_GAP = 0.35
 # Processing scale: strokes about this wide (pixels); never shrink more than this, nor below this side.
 PROCESS_STROKE = 5.0

@@ -112,6 +112,15 @@ def test_broken_strokes_and_a_detached_bar_are_merged(read):
     assert read(image).number == "754"
 
 
+def test_a_wide_zero_broken_into_halves_is_one_digit(read):
+    ink = ink_layer("35", height=60)
+    ink = np.pad(ink, ((0, 0), (0, 110)))
+    centre = (ink.shape[1] - 75, ink.shape[0] // 2)
+    cv2.ellipse(ink, centre, (34, 28), 0, 0, 360, 1.0, 7)  # a "0" wider than the digits are tall
+    ink[:, centre[0] - 2 : centre[0] + 2] = 0  # ... broken at top and bottom: two halves, "(" and ")"
+    assert read(on_paper(ink)).number == "350"
+
+
 def test_two_lines(read):
     reading = read(on_paper(ink_layer("12 345")))
     assert reading.number == "12 345"
