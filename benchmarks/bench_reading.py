@@ -53,6 +53,19 @@ def score(pairs: list[tuple[str, str]]) -> tuple[float, float]:
     return exact, errors / sum(len(truth) for truth, _ in pairs)
 
 
+def wilson_interval(right: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% confidence interval of a rate (Wilson score): how far 80 images pin an exact-match rate down."""
+    rate = right / total
+    centre = (rate + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(rate * (1 - rate) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return centre - half, centre + half
+
+
+def interval(pairs: list[tuple[str, str]]) -> str:
+    low, high = wilson_interval(sum(truth == got for truth, got in pairs), len(pairs))
+    return f"{low:.0%}-{high:.0%}"
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
@@ -93,7 +106,7 @@ def main() -> int:
         failures.mkdir(parents=True, exist_ok=True)
 
     print(f"\nsynthetic images from MNIST {args.source.upper()} digits, {args.per_category} per category")
-    print(f"{'category':<16}{'images':>7}{'exact':>9}{'CER':>8}{'median ms':>11}")
+    print(f"{'category':<16}{'images':>7}{'exact':>9}{'CER':>8}{'median ms':>11}{'exact, 95% CI':>15}")
     everything: list[tuple[str, str]] = []
     for category in categories:
         pairs, times = [], []
@@ -107,9 +120,12 @@ def main() -> int:
                 _save_failure(failures / f"{category}_{index:03d}_{sample.label}_{reading.number}.png", sample, reading)
         everything += pairs
         exact, cer = score(pairs)
-        print(f"{category:<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}{statistics.median(times):>11.1f}")
+        print(
+            f"{category:<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}{statistics.median(times):>11.1f}"
+            f"{interval(pairs):>15}"
+        )
     exact, cer = score(everything)
-    print(f"{'ALL synthetic':<16}{len(everything):>7}{exact:>9.1%}{cer:>8.1%}")
+    print(f"{'ALL synthetic':<16}{len(everything):>7}{exact:>9.1%}{cer:>8.1%}{'':>11}{interval(everything):>15}")
 
     labels = REALWORLD / "labels.csv"
     if labels.is_file():
