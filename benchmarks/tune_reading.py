@@ -37,7 +37,9 @@ GRID = {
 }
 
 
-def candidates(per_category: int) -> list[tuple[str, str, list, np.ndarray, object]]:
+def candidates(
+    per_category: int, model: str | None = None, pair_model: str | None = None
+) -> list[tuple[str, str, list, np.ndarray, object]]:
     """(category, true number, line plans, digit probabilities, pair outputs) for every image."""
     import synthetic
 
@@ -46,7 +48,7 @@ def candidates(per_category: int) -> list[tuple[str, str, list, np.ndarray, obje
     from digitsight.pairs import load_pair_model
     from digitsight.segment import segment
 
-    classifier, pair_model = load_classifier(), load_pair_model()
+    classifier, pairs_reader = load_classifier(model), load_pair_model(pair_model)
     found = []
     for category in synthetic.CATEGORIES:
         for index in range(per_category):
@@ -56,7 +58,7 @@ def candidates(per_category: int) -> list[tuple[str, str, list, np.ndarray, obje
             fields: list[np.ndarray] = []
             plans = [reading._plan_line(line, crops, fields, True) for line in segment(processed).lines]
             probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
-            pairs = pair_model.read(np.stack(fields)) if fields else None
+            pairs = pairs_reader.read(np.stack(fields)) if fields else None
             found.append((category, sample.label, plans, probabilities, pairs))
     return found
 
@@ -81,10 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-category", type=int, default=160, help="images per synthetic category")
     parser.add_argument("--top", type=int, default=10, help="how many of the best combinations to print")
+    parser.add_argument("--model", help="a .keras model other than the shipped one")
+    parser.add_argument("--pair-model", help="a pair model other than the shipped one")
     args = parser.parse_args()
 
     current = tuple(getattr(reading, name) for name in GRID)
-    images = candidates(args.per_category)
+    images = candidates(args.per_category, args.model, args.pair_model)
     results = []
     for values in itertools.product(*GRID.values()):
         for name, value in zip(GRID, values, strict=True):
@@ -96,7 +100,9 @@ def main() -> None:
 
     print(f"{len(images)} images from held-out training digits; exact match over all categories, and touching")
     print("  ".join(f"{name:>14}" for name in GRID) + "        all   touching")
-    for exact, touching, values in [*results[: args.top], *[r for r in results if r[2] == current]]:
+    shown = results[: args.top]
+    shown += [result for result in results[args.top :] if result[2] == current]  # the current weights, always
+    for exact, touching, values in shown:
         mark = "   (current)" if values == current else ""
         print("  ".join(f"{value:>14}" for value in values) + f"     {exact:6.1%}     {touching:6.1%}{mark}")
 
