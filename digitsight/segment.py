@@ -309,8 +309,9 @@ def _erase_edge_strip(
     it over EDGE_CONTACT of the image's side: the table past a page whose edge was erased as
     a line). ``strict``: only a thin strip lying along the edge it touches (the leftovers of a
     component whose lines were erased, taken together: digits that sat on a line, with its
-    stubs at both ends, span the page too). ``box`` is the part's box in the image; ``total`` the image's
-    ink, so that a part that is all the ink there is (a big digit filling the photo) stays.
+    stubs at both ends, span the page too). ``box`` is the part's box in the image; ``total``
+    the image's ink, so that a part that is all the ink there is (a big digit filling the
+    photo) stays.
     """
     x, y, w, h = (int(v) for v in box)
     height, width = shape
@@ -333,7 +334,7 @@ def _erase_edge_strip(
 
 def _edge_contact(part: np.ndarray, box, shape: tuple[int, int]) -> float:  # noqa: ANN001 - a box
     """The longest stretch of an image edge ``part`` touches, as a fraction of that edge's length."""
-    x, y, w, h = (int(v) for v in box)
+    x, y = int(box[0]), int(box[1])
     height, width = shape
     rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
     if rows.size == 0:
@@ -447,9 +448,10 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     the pen skipped) are joined whatever their size. Then, knowing the typical digit
     height, two groups merge when the union still has a digit's size and either they
     are stacked (the detached bar of a 5) or one is a small fragment close by (a
-    dashed stroke); a dash just above a digit is its bar. Dropped: groups far flatter
-    than a digit (specks, dashes), short scraps touching the image's edge, and strokes
-    far thinner than the others (what is left of a ruled line or a margin).
+    dashed stroke); a dash just above a digit is its bar. Dropped: thin strokes running
+    off the top or bottom (a broken margin line; before the height is measured), groups
+    far flatter than a digit (specks, dashes), short scraps touching the image's edge,
+    and strokes far thinner than the others (what is left of a ruled line or a margin).
     """
     import cv2
 
@@ -468,11 +470,11 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     boxes = [tuple(int(v) for v in stat[:4]) for stat in stats[keep]]
 
     _merge(groups, boxes, _skipped_stroke)
-    if len(groups) > 1:
-        # A thin stroke running off the top or bottom of the image is what is left of a margin
-        # line or a table's edge (broken, so not found as a line). Left in, its height could
-        # pass for the digits' and make every real digit look like a speck.
-        kept = [k for k, box in enumerate(boxes) if not _margin_remnant(box, ink.shape)] or list(range(len(boxes)))
+    # A thin stroke running off the top or bottom of the image is what is left of a margin line
+    # or a table's edge (broken, so not found as a line). Left in, its height could pass for the
+    # digits' and make every real digit look like a speck. (If that is all there is, it stays.)
+    kept = [k for k, box in enumerate(boxes) if not _margin_remnant(box, ink.shape)]
+    if kept:
         groups, boxes = [groups[k] for k in kept], [boxes[k] for k in kept]
     height = reference_height(np.array([box[3] for box in boxes], dtype=np.float64))
     _merge(groups, boxes, lambda a, b: _belong_together(a, b, height))
@@ -501,7 +503,7 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
 
 def _margin_remnant(box, shape: tuple[int, int]) -> bool:  # noqa: ANN001 - a box
     """A stroke far narrower than tall running off the top or bottom of the image."""
-    x, y, w, h = box
+    _, y, w, h = box
     return (y == 0 or y + h == shape[0]) and w < EDGE_STROKE_ASPECT * h
 
 
