@@ -263,8 +263,9 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
     removed = 0
     total = int(stats[1:, cv2.CC_STAT_AREA].sum())
     for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        touches = x == 0 or y == 0 or x + w == width or y + h == height
+        x, y, w, h, _ = (int(v) for v in stats[label])
+        at_side, at_top_or_bottom = _edges_touched((x, y, w, h), ink.shape)
+        touches = at_side or at_top_or_bottom
         if w < HORIZONTAL_LINE_SPAN * width and h < min(VERTICAL_LINE_SPAN, 0.6) * height and not touches:
             continue
         view = ink[y : y + h, x : x + w]
@@ -272,8 +273,7 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
         found = 0
         # A faint ruled line is often kept only where it meets the digits (binarize's weak
         # threshold grows it from their strokes): then it runs in from the page's side edge.
-        from_side = x == 0 or x + w == width
-        span = EDGE_LINE_SPAN if from_side else HORIZONTAL_LINE_SPAN
+        span = EDGE_LINE_SPAN if at_side else HORIZONTAL_LINE_SPAN
         if w >= span * width:
             found += _erase_lines(view, region, horizontal=True, min_length=span * width)
         if h >= VERTICAL_LINE_SPAN * height:
@@ -300,6 +300,13 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
     return ink, removed
 
 
+def _edges_touched(box, shape: tuple[int, int]) -> tuple[bool, bool]:  # noqa: ANN001 - a box
+    """Whether ``box`` (x, y, w, h) touches the image's left or right edge, and its top or bottom."""
+    x, y, w, h = box
+    height, width = shape
+    return x == 0 or x + w == width, y == 0 or y + h == height
+
+
 def _erase_edge_strip(
     view: np.ndarray, part: np.ndarray, box, shape: tuple[int, int], total: int, strict: bool = False  # noqa: ANN001
 ) -> int:
@@ -315,7 +322,7 @@ def _erase_edge_strip(
     """
     x, y, w, h = (int(v) for v in box)
     height, width = shape
-    at_side, at_top_or_bottom = x == 0 or x + w == width, y == 0 or y + h == height
+    at_side, at_top_or_bottom = _edges_touched(box, shape)
     # A strip: long, thin for its length, and shallow (a row of digits is long and thin too).
     tall_strip = h >= 0.6 * height and w <= min(h / 6, STRIP_DEPTH * width)
     flat_strip = w >= 0.6 * width and h <= min(w / 6, STRIP_DEPTH * height)
@@ -485,8 +492,8 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
             continue
         if _dash((x, y, w, h), height):  # a hyphen, a stray stroke: no digit is that flat either
             continue
-        at_edge = x == 0 or y == 0 or x + w == ink.shape[1] or y + h == ink.shape[0]
-        if at_edge and h < EDGE_MIN_HEIGHT * height:  # the frayed corner of a table or shadow past the page
+        # Short and at the edge: the frayed corner of a table or shadow past the page.
+        if any(_edges_touched((x, y, w, h), ink.shape)) and h < EDGE_MIN_HEIGHT * height:
             continue
         mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
         blobs.append(Blob(x, y, w, h, mask))
@@ -503,8 +510,8 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
 
 def _margin_remnant(box, shape: tuple[int, int]) -> bool:  # noqa: ANN001 - a box
     """A stroke far narrower than tall running off the top or bottom of the image."""
-    _, y, w, h = box
-    return (y == 0 or y + h == shape[0]) and w < EDGE_STROKE_ASPECT * h
+    _, at_top_or_bottom = _edges_touched(box, shape)
+    return at_top_or_bottom and box[2] < EDGE_STROKE_ASPECT * box[3]
 
 
 def _merge(groups: list[list[int]], boxes: list[tuple[int, int, int, int]], together) -> None:  # noqa: ANN001
