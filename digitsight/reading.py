@@ -223,6 +223,15 @@ def _plan_line(line: list[Blob], crops: list[np.ndarray], fields: list[np.ndarra
     from digitsight.normalize import to_mnist, to_pair_field
     from digitsight.segment import cut_candidates, cut_path
 
+    def candidate(piece: Blob, one: bool, two: bool) -> _Piece:
+        """``piece`` with its images added to the batches: as one digit if ``one``, as a pair if ``two``."""
+        entry = _Piece(piece, len(crops) if one else None, len(fields) if two else None)
+        if one:
+            crops.append(to_mnist(piece.mask))
+        if two:
+            fields.append(to_pair_field(piece.mask))
+        return entry
+
     line_height = float(np.median([blob.h for blob in line]))
     plans = []
     for blob in line:
@@ -243,20 +252,13 @@ def _plan_line(line: list[Blob], crops: list[np.ndarray], fields: list[np.ndarra
                 piece = blob if whole else blob.piece(paths[i], paths[j])
                 if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
                     continue
-                plan.pieces[(i, j)] = _Piece(piece, len(crops) if one else None, len(fields) if two else None)
-                if one:
-                    crops.append(to_mnist(piece.mask))
-                if two:
-                    fields.append(to_pair_field(piece.mask))
+                plan.pieces[(i, j)] = candidate(piece, one, two)
         plans.append(plan)
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
         gap = right.blob.x - (left.blob.x + left.blob.w)
         if union.w <= MERGE_MAX_ASPECT * line_height and gap <= MERGE_MAX_GAP * line_height:
-            left.merged = _Piece(union, len(crops), len(fields) if pairs else None)
-            crops.append(to_mnist(union.mask))
-            if pairs:
-                fields.append(to_pair_field(union.mask))
+            left.merged = candidate(union, True, pairs)
     return plans
 
 
