@@ -75,28 +75,12 @@ def to_mnist(mask: np.ndarray, *, adjust: bool = True) -> np.ndarray:
     """
     import cv2
 
-    binary = np.asarray(mask) > 0
-    rows = np.flatnonzero(binary.any(axis=1))
-    cols = np.flatnonzero(binary.any(axis=0))
-    if rows.size == 0:
+    binary = _cropped(mask)
+    if binary is None:
         return np.zeros((FIELD, FIELD), dtype=np.float32)
-    binary = binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint8)
     if adjust:
-        binary = adjust_stroke(binary)
-        rows = np.flatnonzero(binary.any(axis=1))
-        cols = np.flatnonzero(binary.any(axis=0))
-        binary = binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    height, width = binary.shape
-    scale = BOX / max(height, width)
-    new_w = max(1, int(round(width * scale)))
-    new_h = max(1, int(round(height * scale)))
-    ink = binary.astype(np.float32)
-    # Shrinking: area averaging is the anti-aliasing. Growing a tiny digit: bilinear, else blocky.
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    small = cv2.resize(ink, (new_w, new_h), interpolation=interpolation)
-    field = np.zeros((FIELD, FIELD), dtype=np.float32)
-    top, left = (FIELD - new_h) // 2, (FIELD - new_w) // 2
-    field[top : top + new_h, left : left + new_w] = small
+        binary = _cropped(adjust_stroke(binary))
+    field = _placed(binary, BOX / max(binary.shape), (FIELD, FIELD))
     total = float(field.sum())
     if total <= 0:
         return field
@@ -120,26 +104,36 @@ def to_pair_field(mask: np.ndarray) -> np.ndarray:
     As ``to_mnist``, but the ink is scaled to 20 pixels tall (narrower than 44 pixels)
     and centred by its box: a pair is read left to right, so its width must survive.
     """
-    import cv2
+    binary = _cropped(mask)
+    if binary is None:
+        return np.zeros(PAIR_FIELD, dtype=np.float32)
+    binary = _cropped(adjust_stroke(binary, size=binary.shape[0]))
+    height, width = binary.shape
+    field = _placed(binary, min(BOX / height, PAIR_MAX_WIDTH / width), PAIR_FIELD)
+    return np.clip(field, 0, 1)
 
+
+def _cropped(mask: np.ndarray) -> np.ndarray | None:
+    """``mask`` cut to the box of its ink, as uint8 0/1; None if it holds no ink."""
     binary = np.asarray(mask) > 0
     rows = np.flatnonzero(binary.any(axis=1))
     cols = np.flatnonzero(binary.any(axis=0))
-    field_h, field_w = PAIR_FIELD
-    field = np.zeros(PAIR_FIELD, dtype=np.float32)
     if rows.size == 0:
-        return field
-    binary = binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint8)
-    binary = adjust_stroke(binary, size=binary.shape[0])
-    rows = np.flatnonzero(binary.any(axis=1))
-    cols = np.flatnonzero(binary.any(axis=0))
-    binary = binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        return None
+    return binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint8)
+
+
+def _placed(binary: np.ndarray, scale: float, shape: tuple[int, int]) -> np.ndarray:
+    """``binary`` scaled by ``scale`` and centred by its box in a float32 field of ``shape``."""
+    import cv2
+
     height, width = binary.shape
-    scale = min(BOX / height, PAIR_MAX_WIDTH / width)
     new_w = max(1, int(round(width * scale)))
     new_h = max(1, int(round(height * scale)))
+    # Shrinking: area averaging is the anti-aliasing. Growing a tiny digit: bilinear, else blocky.
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(binary.astype(np.float32), (new_w, new_h), interpolation=interpolation)
-    top, left = (field_h - new_h) // 2, (field_w - new_w) // 2
-    field[top : top + new_h, left : left + new_w] = np.clip(small, 0, 1)
+    field = np.zeros(shape, dtype=np.float32)
+    top, left = (shape[0] - new_h) // 2, (shape[1] - new_w) // 2
+    field[top : top + new_h, left : left + new_w] = small
     return field
