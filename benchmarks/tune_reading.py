@@ -37,7 +37,7 @@ GRID = {
 }
 
 
-def candidates(
+def validation_candidates(
     per_category: int, model: str | None = None, pair_model: str | None = None
 ) -> list[tuple[str, str, list, np.ndarray, object]]:
     """(category, true number, line plans, digit probabilities, pair outputs) for every image."""
@@ -46,20 +46,15 @@ def candidates(
     from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.pairs import load_pair_model
-    from digitsight.segment import segment
 
     classifier, pairs_reader = load_classifier(model), load_pair_model(pair_model)
     found = []
     for category in synthetic.CATEGORIES:
         for index in range(per_category):
             sample = synthetic.make_image(category, index, "validation")
-            processed, _ = reading._processing_image(load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS))
-            crops: list[np.ndarray] = []
-            fields: list[np.ndarray] = []
-            plans = [reading._plan_line(line, crops, fields, True) for line in segment(processed).lines]
-            probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
-            pairs = pairs_reader.read(np.stack(fields)) if fields else None
-            found.append((category, sample.label, plans, probabilities, pairs))
+            loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
+            seen = reading.candidates(loaded, classifier, pairs_reader)
+            found.append((category, sample.label, seen.plans, seen.probabilities, seen.pairs))
     return found
 
 
@@ -88,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
 
     current = tuple(getattr(reading, name) for name in GRID)
-    images = candidates(args.per_category, args.model, args.pair_model)
+    images = validation_candidates(args.per_category, args.model, args.pair_model)
     results = []
     for values in itertools.product(*GRID.values()):
         for name, value in zip(GRID, values, strict=True):

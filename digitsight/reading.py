@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -87,21 +87,9 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
 
     Without ``pair_model``, touching digits are read only by cutting them apart.
     """
-
-    from digitsight.segment import segment
-
     notes = list(loaded.warnings)
     width, height = loaded.size
-    processed, scale = _processing_image(loaded)
-    found = segment(processed)
-
-    # Every crop any reading may need (whole blobs, the pieces of candidate splits, unions
-    # of neighbours) goes into ONE batch per model, so each model is called once per image.
-    crops: list[np.ndarray] = []
-    fields: list[np.ndarray] = []  # the same, for the pair model
-    plans = [_plan_line(line, crops, fields, pair_model is not None) for line in found.lines]
-    probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
-    pairs = pair_model.read(np.stack(fields)) if fields else None
+    plans, crops, fields, probabilities, pairs, scale = candidates(loaded, classifier, pair_model)
     if pairs is not None:
         probabilities = _with_second_opinion(probabilities, pairs, plans)
 
@@ -129,6 +117,36 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
                 f"could also be {alternatives}"
             )
     return Reading(" ".join(lines), lines, digits, notes, (width, height))
+
+
+class Candidates(NamedTuple):
+    """Every candidate reading of an image, and what the models say of each."""
+
+    plans: list[list[_Plan]]  # per line, per blob
+    crops: list[np.ndarray]  # the 28x28 images the plans' ``crop`` indices point to
+    fields: list[np.ndarray]  # the pair images their ``pair`` indices point to
+    probabilities: np.ndarray  # the digit classifier's, not yet mixed with the pair model's
+    pairs: PairOutputs | None  # the pair model's outputs (None without one)
+    scale: float  # processing pixels per pixel of the original image
+
+
+def candidates(loaded: LoadedImage, classifier: Classifier, pair_model: PairModel | None) -> Candidates:
+    """The first half of ``read_loaded``: segment, and run each model once over every candidate.
+
+    ``benchmarks/tune_reading.py`` re-scores these under other weights.
+    """
+    from digitsight.segment import segment
+
+    processed, scale = _processing_image(loaded)
+    found = segment(processed)
+    # Every crop any reading may need (whole blobs, the pieces of candidate splits, unions
+    # of neighbours) goes into ONE batch per model, so each model is called once per image.
+    crops: list[np.ndarray] = []
+    fields: list[np.ndarray] = []  # the same, for the pair model
+    plans = [_plan_line(line, crops, fields, pair_model is not None) for line in found.lines]
+    probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
+    pairs = pair_model.read(np.stack(fields)) if fields else None
+    return Candidates(plans, crops, fields, probabilities, pairs, scale)
 
 
 # A blob wider than this many line heights may be touching digits: score candidate splits.
