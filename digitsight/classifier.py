@@ -56,6 +56,24 @@ def load_compiled(path: Path, input_size: tuple[int, int], how_to_train: str):  
     return model, forward
 
 
+def as_batch(images: np.ndarray, size: tuple[int, int], what: str) -> np.ndarray:
+    """(N, height, width) or (N, height, width, 1) -> a float32 (N, height, width, 1) batch.
+
+    Raises ValueError("expected ``what``, got <shape>") for any other shape.
+    """
+    batch = np.asarray(images, dtype=np.float32)
+    if batch.ndim == 3:
+        batch = batch[..., None]
+    if batch.ndim != 4 or batch.shape[1:] != (*size, 1):
+        raise ValueError(f"expected {what}, got {batch.shape}")
+    return batch
+
+
+def in_chunks(forward, batch: np.ndarray) -> list:  # noqa: ANN001 - a compiled tf.function
+    """``forward`` applied to ``batch`` CHUNK images at a time: its outputs, in order."""
+    return [forward(batch[i : i + CHUNK]) for i in range(0, len(batch), CHUNK)]
+
+
 class Classifier:
     """A loaded model; safe to call from several threads at once."""
 
@@ -65,15 +83,10 @@ class Classifier:
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
         """(N, 28, 28) or (N, 28, 28, 1) floats in [0, 1], white on black -> (N, 10) softmax."""
-        crops = np.asarray(crops, dtype=np.float32)
-        if crops.ndim == 3:
-            crops = crops[..., None]
-        if crops.ndim != 4 or crops.shape[1:] != (28, 28, 1):
-            raise ValueError(f"expected crops of shape (N, 28, 28[, 1]), got {crops.shape}")
+        crops = as_batch(crops, (28, 28), "crops of shape (N, 28, 28[, 1])")
         if len(crops) == 0:
             return np.zeros((0, 10), dtype=np.float32)
-        chunks = [self._forward(crops[i : i + CHUNK]).numpy() for i in range(0, len(crops), CHUNK)]
-        return np.concatenate(chunks)
+        return np.concatenate([chunk.numpy() for chunk in in_chunks(self._forward, crops)])
 
     def classify(self, crops: np.ndarray) -> list[Prediction]:
         """One batched call of the model; a Prediction per crop."""

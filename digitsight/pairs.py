@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitsight.classifier import CHUNK, load_compiled, load_once
+from digitsight.classifier import as_batch, in_chunks, load_compiled, load_once
 from digitsight.normalize import PAIR_FIELD
 
 DEFAULT_PAIR_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "digitsight_pairs.keras"
@@ -41,14 +41,10 @@ class PairModel:
 
     def read(self, fields: np.ndarray) -> PairOutputs:
         """(N, 28, 48) floats in [0, 1] from ``normalize.to_pair_field`` -> the model's three softmaxes."""
-        fields = np.asarray(fields, dtype=np.float32)
-        if fields.ndim == 3:
-            fields = fields[..., None]
-        if fields.ndim != 4 or fields.shape[1:] != (*PAIR_FIELD, 1):
-            raise ValueError(f"expected pair images of shape (N, *{PAIR_FIELD}, 1), got {fields.shape}")
+        fields = as_batch(fields, PAIR_FIELD, f"pair images of shape (N, *{PAIR_FIELD}, 1)")
         if len(fields) == 0:
             return PairOutputs(*(np.zeros((0, n), np.float32) for n in (3, 10, 10)))
-        outputs = [self._forward(fields[i : i + CHUNK]) for i in range(0, len(fields), CHUNK)]
+        outputs = in_chunks(self._forward, fields)
         names = ("count", "first", "second")
         return PairOutputs(*(np.concatenate([out[name].numpy() for out in outputs]) for name in names))
 
