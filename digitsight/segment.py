@@ -23,7 +23,7 @@ one the classifier reads best; this module proposes the candidate cuts
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -123,6 +123,27 @@ class Blob:
             return None
         sub = sub[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint8)
         return Blob(self.x + int(cols[0]), self.y + int(rows[0]), sub.shape[1], sub.shape[0], sub)
+
+
+@dataclass(frozen=True)
+class _Trace:
+    """A line found in the ink: its pixels satisfy low <= along - slope * across <= high.
+
+    For a horizontal line, ``along`` is the row and ``across`` the column; for a vertical
+    one (a margin), the other way round. ``thickness``: the line's, in pixels.
+    """
+
+    horizontal: bool
+    slope: float
+    low: int
+    high: int
+    thickness: int
+
+    def moved(self, x: int, y: int) -> _Trace:
+        """The same line in coordinates where the origin moved to (-x, -y): a view at (x, y) -> the image."""
+        along, across = (y, x) if self.horizontal else (x, y)
+        shift = along - self.slope * across
+        return replace(self, low=int(np.floor(self.low + shift)), high=int(np.ceil(self.high + shift)))
 
 
 @dataclass
@@ -261,6 +282,7 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
         return ink, 0
     ink = ink.copy()
     removed = 0
+    traces: list[_Trace] = []
     total = int(stats[1:, cv2.CC_STAT_AREA].sum())
     for label in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[label])
@@ -270,15 +292,17 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
             continue
         view = ink[y : y + h, x : x + w]
         region = labels[y : y + h, x : x + w] == label
-        found = 0
+        lines = []
         # A faint ruled line is often kept only where it meets the digits (binarize's weak
         # threshold grows it from their strokes): then it runs in from the page's side edge.
         span = EDGE_LINE_SPAN if at_side else HORIZONTAL_LINE_SPAN
         if w >= span * width:
-            found += _erase_lines(view, region, horizontal=True, min_length=span * width)
+            lines += _erase_lines(view, region, horizontal=True, min_length=span * width)
         if h >= VERTICAL_LINE_SPAN * height:
             region &= view > 0
-            found += _erase_lines(view, region, horizontal=False, min_length=VERTICAL_LINE_SPAN * height)
+            lines += _erase_lines(view, region, horizontal=False, min_length=VERTICAL_LINE_SPAN * height)
+        traces += [line.moved(x, y) for line in lines]
+        found = len(lines)
         removed += found
         if not found:
             removed += _erase_edge_strip(view, region, (x, y, w, h), ink.shape, total)
@@ -297,6 +321,7 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
         _, piece_labels, piece_stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), 8)
         for k, (px, py, pw, ph, _) in enumerate(piece_stats[1:], start=1):
             removed += _erase_edge_strip(view, piece_labels == k, (x + px, y + py, pw, ph), ink.shape, total)
+    _erase_traces(ink, traces)
     return ink, removed
 
 
@@ -356,23 +381,22 @@ def _edge_contact(part: np.ndarray, box, shape: tuple[int, int]) -> float:  # no
     return contact
 
 
-def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_length: float) -> int:
-    """Erase (in ``view``) the straight thin lines of at least ``min_length`` pixels in ``region``; how many.
+def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_length: float) -> list[_Trace]:
+    """Erase (in ``view``) the straight thin lines of at least ``min_length`` pixels in ``region``; the lines.
 
     One line at a time, each at its own angle (perspective makes ruled lines fan out):
     the angle whose projection has the highest peak gives the next line candidate.
+    The traces returned are in ``view``'s coordinates.
     """
-    import cv2
-
     along = region if horizontal else region.T
     ys, xs = np.nonzero(along)
     if ys.size < min_length:
-        return 0
+        return []
     thinness = LINE_THINNESS if horizontal else MARGIN_THINNESS
     slopes = np.tan(np.radians(np.arange(-10, 10.01, 0.5)))
     left = np.ones(ys.size, dtype=bool)  # pixels not yet taken by a line
     erase = np.zeros(ys.size, dtype=bool)
-    lines = 0
+    bands: list[tuple[float, int, int]] = []  # slope, lowest and highest projected row
     for _ in range(MAX_LINES):
         step = max(1, int(left.sum()) // 20000)
         sample_y, sample_x = ys[left][::step], xs[left][::step]
@@ -402,22 +426,45 @@ def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_len
         taken = left & (projected - offset >= low - 1) & (projected - offset <= high + 1)
         erase |= taken
         left &= ~taken
-        lines += 1
-    if not lines:
-        return 0
+        bands.append((slope, int(offset) + low - 1, int(offset) + high + 1))
+    if not bands:
+        return []
     band = np.zeros(along.shape, dtype=bool)
     band[ys[erase], xs[erase]] = True
     per_column = np.bincount(xs[erase])
-    thickness = int(np.ceil(np.median(per_column[per_column > 0]) / max(1, lines)))
+    thickness = int(np.ceil(np.median(per_column[per_column > 0]) / len(bands)))
     if not horizontal:
         band = band.T
-    # Keep the pixels of strokes that cross or run along the line: across it, their ink
-    # runs longer than the line alone is thick.
+    view[band & ~_crossing(view, horizontal, thickness)] = 0
+    return [_Trace(horizontal, slope, low, high, thickness) for slope, low, high in bands]
+
+
+def _crossing(ink: np.ndarray, horizontal: bool, thickness: int) -> np.ndarray:
+    """The pixels of strokes that cross or run along a line this thick: across it, their ink runs longer."""
+    import cv2
+
     run = thickness + 2
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, run) if horizontal else (run, 1))
-    crossing = cv2.morphologyEx(view, cv2.MORPH_OPEN, kernel) > 0
-    view[band & ~crossing] = 0
-    return lines
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel) > 0
+
+
+def _erase_traces(ink: np.ndarray, traces: list[_Trace]) -> None:
+    """Erase each found line along its whole length across the image (strokes crossing it stay).
+
+    A faint line binarizes in pieces; only the piece long enough to be recognised is
+    erased with its component, and the rest (a stub on a digit's side, a short dash
+    between two digits, the broken margin beside the digits) would read as strokes.
+    """
+    ys, xs = np.nonzero(ink)
+    for trace in traces:
+        along, across = (ys, xs) if trace.horizontal else (xs, ys)
+        projected = np.round(along - trace.slope * across)
+        on_line = (projected >= trace.low) & (projected <= trace.high)
+        if not on_line.any():
+            continue
+        band = np.zeros(ink.shape, dtype=bool)
+        band[ys[on_line], xs[on_line]] = True
+        ink[band & ~_crossing(ink, trace.horizontal, trace.thickness)] = 0
 
 
 def _band(counts: np.ndarray, peak: int, fraction: float) -> tuple[int, int]:

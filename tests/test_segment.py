@@ -169,6 +169,21 @@ def test_a_block_lying_along_the_image_edge_is_removed_a_digit_touching_the_edge
     np.testing.assert_array_equal(cleaned[:, :270], ink[:, :270])
 
 
+def test_a_ruled_line_is_erased_along_its_whole_length_where_it_broke_into_pieces():
+    ink = np.zeros((150, 400), np.uint8)
+    ink[100:102, 0:250] = 1  # a faint ruled line, kept only up to here ...
+    ink[100:102, 300:330] = 1  # ... then again where it runs into a digit: a stub on its side
+    cv2.ellipse(ink, (347, 92), (14, 22), 0, 0, 360, 1, 4)  # a "0" the line runs into
+    ink[78:103, 120:124] = 1  # a "1" standing on the line, crossing it
+    cleaned, removed = remove_long_lines(ink)
+    assert removed == 1
+    assert not cleaned[100:102, 300:330].any()  # the stub went with the line
+    # The "0" did not; where its slanted strokes cross the line's edge, a pixel or two go.
+    assert np.count_nonzero(ink[:, 330:] > cleaned[:, 330:]) <= 4
+    assert cleaned[78:103, 120:124].all()  # nor the "1" that crosses the line
+    assert not cleaned[100:102, :120].any()
+
+
 def test_a_row_of_touching_digits_against_the_top_edge_is_no_strip_along_it():
     ink = np.zeros((140, 840), np.uint8)
     for k in range(7):  # digits, each touching the next
