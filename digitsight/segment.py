@@ -456,15 +456,16 @@ def _erase_traces(ink: np.ndarray, traces: list[_Trace]) -> None:
     between two digits, the broken margin beside the digits) would read as strokes.
     """
     ys, xs = np.nonzero(ink)
+    band = {}  # (horizontal, thickness) -> the pixels on such lines
     for trace in traces:
         along, across = (ys, xs) if trace.horizontal else (xs, ys)
         projected = np.round(along - trace.slope * across)
         on_line = (projected >= trace.low) & (projected <= trace.high)
-        if not on_line.any():
-            continue
-        band = np.zeros(ink.shape, dtype=bool)
-        band[ys[on_line], xs[on_line]] = True
-        ink[band & ~_crossing(ink, trace.horizontal, trace.thickness)] = 0
+        kind = (trace.horizontal, trace.thickness)
+        band.setdefault(kind, np.zeros(ink.shape, dtype=bool))[ys[on_line], xs[on_line]] = True
+    crossing = {kind: _crossing(ink, *kind) for kind in band}  # measured before anything is erased
+    for kind, pixels in band.items():
+        ink[pixels & ~crossing[kind]] = 0
 
 
 def _band(counts: np.ndarray, peak: int, fraction: float) -> tuple[int, int]:
