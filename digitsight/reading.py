@@ -159,13 +159,13 @@ CUT_RADIUS = 0.25
 # The scoring weights below (PIECE_COST, ASPECT_WEIGHT, ONE_WEIGHT, SECOND_OPINION) were chosen
 # together by a grid search on images of held-out training digits: benchmarks/tune_reading.py.
 # Each digit a split adds costs this much log-confidence: a split must read clearly better than the whole.
-PIECE_COST = 0.3
+PIECE_COST = 0.2
 # log(width / height) of each digit in the MNIST *training* set: (median, 1.4826 * median absolute deviation).
 ASPECT_BY_DIGIT = (
     (-0.105, 0.175), (-0.916, 0.472), (-0.051, 0.232), (-0.223, 0.198), (-0.223, 0.198),
     (-0.051, 0.255), (-0.357, 0.229), (-0.223, 0.198), (-0.288, 0.212), (-0.357, 0.229),
 )
-ASPECT_WEIGHT = 0.25
+ASPECT_WEIGHT = 0.1
 # A blob or piece at most this wide (in line heights) is also shown to the pair model: is it one
 # digit, two touching, or neither? (Every narrower piece is, so that no bad cut escapes its eye.)
 PAIR_MAX_ASPECT = 2.0
@@ -183,7 +183,7 @@ ONE_WEIGHT = 0.2
 # A piece's digit probabilities: the geometric mean of the digit classifier's and the pair model's
 # (its first digit), weighted so. The pair model was trained on binarized, re-stroked digits like
 # those segmentation produces; the two disagree where one of them is unsure.
-SECOND_OPINION = 0.3
+SECOND_OPINION = 0.2
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 
