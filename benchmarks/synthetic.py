@@ -47,6 +47,14 @@ class Sample:
     data: bytes
     label: str
     size: tuple[int, int]  # width, height
+    digits: tuple[int, ...] = ()  # which digits of the source were written, in reading order (see ``digits``)
+
+
+def digits(source: str) -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST images (N, 28, 28) uint8 and labels a source draws from; ``Sample.digits`` index them."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    return _digits(source)
 
 
 @lru_cache(maxsize=2)
@@ -104,11 +112,12 @@ def _touch_offset(left: np.ndarray, left_y: int, right: np.ndarray, right_y: int
 
 
 def _line(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray, count: int, height: int, style: str):
-    """Glyphs for one written number: (layers, width, label) with glyph positions relative to the line's top."""
+    """Glyphs for one written number: (layers, width, label, digit indices), positions relative to the line's top."""
     stroke = {"thick": rng.uniform(2.2, 3.2), "thin": rng.uniform(0.3, 0.45)}.get(style, rng.uniform(0.8, 1.3))
-    glyphs, labels = [], []
+    glyphs, labels, picks = [], [], []
     for _ in range(count):
         i = int(rng.integers(len(xs)))
+        picks.append(i)
         h = int(height * rng.uniform(0.9, 1.1))
         glyphs.append(_glyph(xs[i], h, stroke))
         labels.append(str(int(ys[i])))
@@ -124,7 +133,26 @@ def _line(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray, count: int, 
                 x = px + previous.shape[1] + int(rng.uniform(0.08, 0.45) * height)
         layers.append((glyph, x, y))
     width = max(x + g.shape[1] for g, x, _ in layers)
-    return layers, width, "".join(labels)
+    return layers, width, "".join(labels), picks
+
+
+def touching_group(source: str, picks: list[int], height: int, stroke: float = 1.0) -> np.ndarray:
+    """Digits ``picks`` of ``source`` pushed together as the "touching" category does: (H, W) ink in [0, 1]."""
+    xs, _ = _digits(source)
+    layers: list[tuple[np.ndarray, int, int]] = []
+    for i in picks:
+        glyph = _glyph(xs[i], height, stroke)
+        y = max(0, height - glyph.shape[0])
+        x = 0
+        if layers:
+            previous, px, py = layers[-1]
+            x = px + _touch_offset(previous, py, glyph, y, wanted_overlap=max(2, height // 25))
+        layers.append((glyph, x, y))
+    left = min(x for _, x, _ in layers)
+    layers = [(glyph, x - left, y) for glyph, x, y in layers]
+    width = max(x + glyph.shape[1] for glyph, x, _ in layers)
+    rows = max(y + glyph.shape[0] for glyph, _, y in layers)
+    return _place(layers, (rows, width))
 
 
 def _break_strokes(rng: np.random.Generator, ink: np.ndarray, height: int) -> np.ndarray:
@@ -168,7 +196,7 @@ def _lighting(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return light
 
 
-def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.ndarray, str]:
+def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.ndarray, str, list[int]]:
     xs, ys = _digits(source)
     style = category if category in ("thick", "thin", "touching") else "normal"
     n_lines = 2 if category == "two_lines" else 1
@@ -181,19 +209,20 @@ def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.nd
         if category == "touching":
             count = max(2, count)
         lines.append(_line(rng, xs, ys, count, height, style))
-    width = max(w for _, w, _ in lines)
+    width = max(w for _, w, _, _ in lines)
     pitch = int(height * rng.uniform(1.5, 2.2))
     margin_x = int(rng.uniform(0.4, 2.0) * height) + 4
     margin_y = int(rng.uniform(0.4, 1.5) * height) + 4
     shape = (margin_y * 2 + pitch * (n_lines - 1) + height + 8, margin_x * 2 + width)
     layers = []
-    for k, (line_layers, _, _) in enumerate(lines):
+    for k, (line_layers, _, _, _) in enumerate(lines):
         for glyph, x, y in line_layers:
             layers.append((glyph, margin_x + x, margin_y + k * pitch + y))
     ink = _place(layers, shape)
     if category == "broken":
         ink = _break_strokes(rng, ink, height)
-    label = " ".join(text for _, _, text in lines)
+    label = " ".join(text for _, _, text, _ in lines)
+    picks = [i for *_, line_picks in lines for i in line_picks]
 
     if category == "light_on_dark":
         if rng.random() < 0.5:  # chalk: textured, slightly uneven strokes on a dark green or grey board
@@ -206,7 +235,7 @@ def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.nd
         else:  # a drawing canvas: white (or coloured) strokes on black, digitally clean
             colour = np.array(rng.choice([[255, 255, 255], [255, 230, 80], [120, 220, 255]]), np.float32)
             rgb = colour * ink[..., None]
-        return _finish(rng, rgb, strong=False), label
+        return _finish(rng, rgb, strong=False), label, picks
 
     paper_tone = rng.uniform(215, 250)
     paper = _paper(rng, shape, paper_tone)
@@ -231,8 +260,8 @@ def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.nd
             table = np.array(rng.choice([[60, 45, 35], [30, 30, 30], [120, 100, 80]]), np.float32)
             region = [np.s_[:depth, :], np.s_[-depth:, :], np.s_[:, :depth], np.s_[:, -depth:]][edge]
             rgb[region] = table
-        return _finish(rng, rgb, strong=True), label
-    return _finish(rng, rgb, strong=category != "clean"), label
+        return _finish(rng, rgb, strong=True), label, picks
+    return _finish(rng, rgb, strong=category != "clean"), label, picks
 
 
 def _finish(rng: np.random.Generator, rgb: np.ndarray, strong: bool) -> np.ndarray:
@@ -262,14 +291,14 @@ def make_image(category: str, index: int, source: str = "test") -> Sample:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
     seed = [SEED, CATEGORIES.index(category), index, SOURCES.index(source)]
     rng = np.random.default_rng(seed)
-    rgb, label = _render(rng, category, source)
+    rgb, label, picks = _render(rng, category, source)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     if category in ("photo", "ruled") or (category != "clean" and rng.random() < 0.5):
         ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 90))])
     else:
         ok, data = cv2.imencode(".png", bgr)
     assert ok
-    return Sample(category, index, data.tobytes(), label, (rgb.shape[1], rgb.shape[0]))
+    return Sample(category, index, data.tobytes(), label, (rgb.shape[1], rgb.shape[0]), tuple(picks))
 
 
 def photo_of_size(megapixels: float, digits: int = 6, index: int = 0, source: str = "test") -> Sample:
@@ -279,10 +308,10 @@ def photo_of_size(megapixels: float, digits: int = 6, index: int = 0, source: st
     width = int(np.sqrt(megapixels * 1e6 * 4 / 3))
     height = int(width * 3 / 4)
     digit_height = int(height * rng.uniform(0.12, 0.2))
-    layers, line_width, label = _line(rng, xs, ys, digits, digit_height, "normal")
+    layers, line_width, label, picks = _line(rng, xs, ys, digits, digit_height, "normal")
     while line_width > 0.9 * width:  # keep the number on the page
         digit_height = int(digit_height * 0.8)
-        layers, line_width, label = _line(rng, xs, ys, digits, digit_height, "normal")
+        layers, line_width, label, picks = _line(rng, xs, ys, digits, digit_height, "normal")
     x0, y0 = (width - line_width) // 2, (height - digit_height) // 2
     ink = _place([(g, x0 + x, y0 + y) for g, x, y in layers], (height, width))
     paper = _paper(rng, (height, width), rng.uniform(215, 245))
@@ -292,4 +321,4 @@ def photo_of_size(megapixels: float, digits: int = 6, index: int = 0, source: st
     rgb = _finish(rng, rgb, strong=True)
     ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert ok
-    return Sample("size", index, data.tobytes(), label, (width, height))
+    return Sample("size", index, data.tobytes(), label, (width, height), tuple(picks))

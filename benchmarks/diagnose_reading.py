@@ -1,0 +1,132 @@
+"""Why does reading misread what it misreads? Sorts the misread validation images by cause.
+
+For each image of the benchmark's "validation" source (digits neither model trained
+on) that ``digitsight.read`` gets wrong, one of:
+
+- classifier: a digit written there is misread by the classifier even as the raw 28x28
+  MNIST image (no segmentation, no rendering): the classifier's error, not the pipeline's;
+- scoring: the right number is among the candidate readings (each piece read as its most
+  likely digit or pair), but the scoring preferred another one (a lenient test: any piece
+  may count, a sliver read as a 1 too);
+- candidates: it is not: segmentation, cutting or the models' first choices lost it.
+
+The test digits are never looked at this way: they stay a measurement (``bench_reading.py``).
+
+Run:
+    python benchmarks/diagnose_reading.py --categories touching --per-category 400 [--list]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from digitsight import reading  # noqa: E402
+
+
+def piece_texts(entry, probabilities: np.ndarray, pairs) -> set[str]:  # noqa: ANN001
+    """What a candidate piece may read as: its most likely digit, its most likely pair."""
+    texts = set()
+    if entry.crop is not None:
+        texts.add(str(int(np.argmax(probabilities[entry.crop]))))
+    if entry.pair is not None and pairs is not None:
+        texts.add(f"{pairs.first[entry.pair].argmax()}{pairs.second[entry.pair].argmax()}")
+    return texts
+
+
+def line_can_read(plans: list, text: str, probabilities: np.ndarray, pairs) -> bool:  # noqa: ANN001
+    """Whether some choice of cuts and readings of the line's blobs spells ``text`` (merges aside)."""
+    reached = {0}  # how much of ``text`` the blobs so far can spell
+    for plan in plans:
+        options = {key: piece_texts(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
+        after = set()
+        todo = {(0, position) for position in reached}  # (cut point, position in text)
+        seen = set()
+        while todo:
+            point, position = todo.pop()
+            seen.add((point, position))
+            if point == len(plan.points) - 1:
+                after.add(position)
+                continue
+            for (start, stop), texts in options.items():
+                if start != point:
+                    continue
+                for piece in texts:
+                    step = (stop, position + len(piece))
+                    if text[position : position + len(piece)] == piece and step not in seen:
+                        todo.add(step)
+        reached = after
+    return len(text) in reached
+
+
+def cause(sample, classifier, pair_model) -> str:  # noqa: ANN001
+    """Why ``sample`` is misread: classifier, scoring or candidates (see the module docstring)."""
+    import synthetic
+
+    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
+
+    images, labels = synthetic.digits("validation")
+    raw = classifier.probabilities(images[list(sample.digits)][..., None].astype(np.float32) / 255)
+    if (raw.argmax(axis=1) != labels[list(sample.digits)]).any():
+        return "classifier"
+    seen = reading.candidates(load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model)
+    probabilities = seen.probabilities
+    if seen.pairs is not None:
+        probabilities = reading._with_second_opinion(probabilities, seen.pairs, seen.plans)
+    texts = sample.label.split(" ")
+    if len(texts) == len(seen.plans) and all(
+        line_can_read(plans, text, probabilities, seen.pairs) for plans, text in zip(seen.plans, texts, strict=True)
+    ):
+        return "scoring"
+    return "candidates"
+
+
+def main() -> None:
+    import synthetic
+
+    from digitsight.classifier import load_classifier
+    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
+    from digitsight.pairs import load_pair_model
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-category", type=int, default=160, help="images per category")
+    parser.add_argument("--first", type=int, default=0, help="index of the first image of each category")
+    parser.add_argument("--categories", help="comma-separated subset of the categories")
+    parser.add_argument("--list", action="store_true", help="print each misread image")
+    args = parser.parse_args()
+
+    classifier, pair_model = load_classifier(), load_pair_model()
+    categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
+    print(f"{'category':<15}{'images':>7}{'misread':>9}{'classifier':>12}{'scoring':>9}{'candidates':>12}")
+    for category in categories:
+        causes: collections.Counter[str] = collections.Counter()
+        for index in range(args.first, args.first + args.per_category):
+            sample = synthetic.make_image(category, index, "validation")
+            loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
+            number = reading.read_loaded(loaded, classifier, pair_model).number
+            if number == sample.label:
+                continue
+            why = cause(sample, classifier, pair_model)
+            causes[why] += 1
+            if args.list:
+                print(f"  {category} {index}: {sample.label!r} read as {number!r} ({why})")
+        misread = sum(causes.values())
+        print(
+            f"{category:<15}{args.per_category:>7}{misread:>9}{causes['classifier']:>12}"
+            f"{causes['scoring']:>9}{causes['candidates']:>12}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
