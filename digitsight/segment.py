@@ -140,7 +140,7 @@ class _Trace:
     thickness: int
 
     def moved(self, x: int, y: int) -> _Trace:
-        """The same line in coordinates where the origin moved to (-x, -y): a view at (x, y) -> the image."""
+        """The same line in the image's coordinates, for a line found in a view whose corner is at (x, y)."""
         along, across = (y, x) if self.horizontal else (x, y)
         shift = along - self.slope * across
         return replace(self, low=int(np.floor(self.low + shift)), high=int(np.ceil(self.high + shift)))
@@ -453,7 +453,7 @@ def _erase_traces(ink: np.ndarray, traces: list[_Trace]) -> None:
 
     A faint line binarizes in pieces; only the piece long enough to be recognised is
     erased with its component, and the rest (a stub on a digit's side, a short dash
-    between two digits, the broken margin beside the digits) would read as strokes.
+    between two digits) would read as strokes.
     """
     ys, xs = np.nonzero(ink)
     band = {}  # (horizontal, thickness) -> the pixels on such lines
