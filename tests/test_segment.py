@@ -184,6 +184,17 @@ def test_a_ruled_line_is_erased_along_its_whole_length_where_it_broke_into_piece
     assert not cleaned[100:102, :120].any()
 
 
+def test_a_margin_line_is_erased_along_its_whole_length_too():
+    ink = np.zeros((300, 200), np.uint8)
+    ink[0:260, 20:22] = 1  # a margin, found as a line ...
+    ink[272:290, 20:22] = 1  # ... and a piece of it below a gap, too short to be found alone
+    cv2.ellipse(ink, (110, 150), (14, 22), 0, 0, 360, 1, 4)  # a "0" beside it
+    cleaned, removed = remove_long_lines(ink)
+    assert removed >= 1
+    assert not cleaned[:, :40].any()
+    np.testing.assert_array_equal(cleaned[:, 40:], ink[:, 40:])
+
+
 def test_a_row_of_touching_digits_against_the_top_edge_is_no_strip_along_it():
     ink = np.zeros((140, 840), np.uint8)
     for k in range(7):  # digits, each touching the next
