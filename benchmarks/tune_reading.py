@@ -34,6 +34,7 @@ GRID = {
     "ONE_WEIGHT": [0.0, 0.1, 0.2, 0.3, 0.5],
     "SECOND_OPINION": [0.1, 0.2, 0.3, 0.5],
     "ASPECT_WEIGHT": [0.05, 0.1, 0.25],
+    "SPLIT_WEIGHT": [0.0, 0.3, 1.0],
 }
 
 

@@ -184,6 +184,9 @@ ONE_WEIGHT = 0.2
 # (its first digit), weighted so. The pair model was trained on binarized, re-stroked digits like
 # those segmentation produces; the two disagree where one of them is unsure.
 SECOND_OPINION = 0.2
+# Cutting a blob into pieces costs this much times log P(not one digit), the pair model's word on
+# the whole blob (chosen on validation images: benchmarks/tune_reading.py).
+SPLIT_WEIGHT = 0.3
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 
@@ -293,9 +296,18 @@ def _best_line_reading(
     readings, totals = [], []
     for plan in line_plans:
         scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
-        keys = best_partition(plan.points, {key: score for key, (score, _) in scored.items()})
+        scores = {key: score for key, (score, _) in scored.items()}
+        whole = (0, len(plan.points) - 1)
+        keys = best_partition(plan.points, scores)
+        total = sum(scores[key] for key in keys)
+        doubt = _split_doubt(plan.pieces.get(whole), pairs)
+        if doubt and len(keys) > 1 and whole in scores:
+            # Cutting the blob must also get past the pair model's word that it is one digit.
+            total += doubt
+            if scores[whole] > total:
+                keys, total = [whole], scores[whole]
         readings.append([(plan.pieces[key], scored[key][1]) for key in keys])
-        totals.append(sum(scored[key][0] for key in keys))
+        totals.append(total)
     best = [0.0]
     choice: list[list[tuple[_Piece, bool]]] = [[]]
     for k in range(len(line_plans)):
@@ -319,6 +331,17 @@ def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs |
         log = np.log(np.maximum(1e-9, [pairs.count[i, TWO_DIGITS], pairs.first[i].max(), pairs.second[i].max()]))
         two = float(log.sum()) - 2 * PIECE_COST
     return (two, True) if two > one else (one, False)
+
+
+def _split_doubt(whole: _Piece | None, pairs: PairOutputs | None) -> float:
+    """What cutting a blob into pieces costs: the log of the pair model's P(not one digit) for the whole blob.
+
+    A wide 0 with a tail or an 8 with a lead-in stroke cuts into two digits that each read
+    well; the pair model, seeing the blob whole, knows it for one digit.
+    """
+    if not SPLIT_WEIGHT or whole is None or whole.pair is None or pairs is None:
+        return 0.0
+    return SPLIT_WEIGHT * float(np.log(max(1e-9, 1.0 - pairs.count[whole.pair, ONE_DIGIT])))
 
 
 def _with_second_opinion(probabilities: np.ndarray, pairs: PairOutputs, plans: list[list[_Plan]]) -> np.ndarray:

@@ -281,6 +281,29 @@ def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkey
     assert left.crop.shape == right.crop.shape == (28, 28)
 
 
+def test_a_blob_the_pair_model_knows_for_one_digit_is_not_cut_into_two(monkeypatch):
+    from digitsight.segment import Blob
+
+    def blob(x: int, w: int) -> Blob:
+        return Blob(x, 0, w, 30, np.ones((30, w), np.uint8))
+
+    # A 20-pixel-wide blob: whole, the classifier reads a 0 at 60%; cut in two, each half a
+    # 1 at 95%. The pair model, seeing it whole, is 99% sure it is one digit.
+    whole, left, right = (reading._Piece(blob(x, w), k, k) for k, (x, w) in enumerate([(0, 20), (0, 10), (10, 10)]))
+    plan = reading._Plan(blob(0, 20), [0, 10, 20], {(0, 2): whole, (0, 1): left, (1, 2): right})
+    probabilities = np.full((3, 10), 0.05 / 9, np.float32)
+    probabilities[0] = 0.4 / 9
+    probabilities[0, 0], probabilities[1, 1], probabilities[2, 1] = 0.6, 0.95, 0.95
+    count = np.float32([[0.005, 0.99, 0.005], [0.05, 0.9, 0.05], [0.05, 0.9, 0.05]])
+    pairs = PairOutputs(count, np.full((3, 10), 0.1, np.float32), np.full((3, 10), 0.1, np.float32))
+
+    chosen = reading._best_line_reading([plan], probabilities, pairs)
+    assert [(entry.crop, as_pair) for entry, as_pair in chosen] == [(0, False)]  # read whole: one digit
+    monkeypatch.setattr(reading, "SPLIT_WEIGHT", 0.0)  # without the pair model's word, the cut wins
+    chosen = reading._best_line_reading([plan], probabilities, pairs)
+    assert [(entry.crop, as_pair) for entry, as_pair in chosen] == [(1, False), (2, False)]
+
+
 def test_concurrent_readings_match_sequential_ones(read):
     images = [on_paper(ink_layer(text)) for text in ("1", "23", "456", "7890", "12 34", "555", "8", "60")]
     images[3] = photo_like(ink_layer("7890"), seed=4)
