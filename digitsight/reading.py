@@ -156,7 +156,7 @@ PIECE_MAX_ASPECT = 1.3
 PIECE_MIN_HEIGHT = 0.45
 # A cut path may wander this far (in line heights) from its starting column.
 CUT_RADIUS = 0.25
-# The scoring weights below (PIECE_COST, ASPECT_WEIGHT, ONE_WEIGHT, SECOND_OPINION) were chosen
+# The scoring weights below (PIECE_COST, ASPECT_WEIGHT, ONE_WEIGHT, SECOND_OPINION, SPLIT_WEIGHT) were chosen
 # together by a grid search on images of held-out training digits: benchmarks/tune_reading.py.
 # Each digit a split adds costs this much log-confidence: a split must read clearly better than the whole.
 PIECE_COST = 0.2
