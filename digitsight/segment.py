@@ -455,6 +455,8 @@ def _erase_traces(ink: np.ndarray, traces: list[_Trace]) -> None:
     erased with its component, and the rest (a stub on a digit's side, a short dash
     between two digits) would read as strokes.
     """
+    if not traces:  # most photos have no lines: no need to look at every pixel
+        return
     ys, xs = np.nonzero(ink)
     band = {}  # (horizontal, thickness) -> the pixels on such lines
     for trace in traces:
