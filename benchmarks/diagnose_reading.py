@@ -80,9 +80,7 @@ def cause(sample, classifier, pair_model) -> str:  # noqa: ANN001
     if (raw.argmax(axis=1) != labels[list(sample.digits)]).any():
         return "classifier"
     seen = reading.candidates(load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model)
-    probabilities = seen.probabilities
-    if seen.pairs is not None:
-        probabilities = reading._with_second_opinion(probabilities, seen.pairs, seen.plans)
+    probabilities = reading._with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
     texts = sample.label.split(" ")
     if len(texts) == len(seen.plans) and all(
         line_can_read(plans, text, probabilities, seen.pairs) for plans, text in zip(seen.plans, texts, strict=True)

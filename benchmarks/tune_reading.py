@@ -61,8 +61,7 @@ def validation_candidates(
 
 def number(plans: list, probabilities: np.ndarray, pairs: object) -> str:
     """The number ``reading.read_loaded`` would report, with the weights now set in ``reading``."""
-    if pairs is not None:
-        probabilities = reading._with_second_opinion(probabilities, pairs, plans)
+    probabilities = reading._with_second_opinion(probabilities, pairs, plans)
     lines = []
     for line_plans in plans:
         text = ""

@@ -90,8 +90,7 @@ def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairMod
     notes = list(loaded.warnings)
     width, height = loaded.size
     plans, crops, fields, probabilities, pairs, scale = candidates(loaded, classifier, pair_model)
-    if pairs is not None:
-        probabilities = _with_second_opinion(probabilities, pairs, plans)
+    probabilities = _with_second_opinion(probabilities, pairs, plans)
 
     digits: list[Digit] = []
     lines: list[str] = []
@@ -344,8 +343,15 @@ def _split_doubt(whole: _Piece | None, pairs: PairOutputs | None) -> float:
     return SPLIT_WEIGHT * float(np.log(max(1e-9, 1.0 - pairs.count[whole.pair, ONE_DIGIT])))
 
 
-def _with_second_opinion(probabilities: np.ndarray, pairs: PairOutputs, plans: list[list[_Plan]]) -> np.ndarray:
-    """The digit classifier's probabilities, mixed with the pair model's for every piece both read."""
+def _with_second_opinion(
+    probabilities: np.ndarray, pairs: PairOutputs | None, plans: list[list[_Plan]]
+) -> np.ndarray:
+    """The digit classifier's probabilities, mixed with the pair model's for every piece both read.
+
+    Without a pair model (``pairs`` None), the classifier's as they are.
+    """
+    if pairs is None:
+        return probabilities
     both = [
         (entry.crop, entry.pair)
         for line_plans in plans
