@@ -296,11 +296,11 @@ def _best_line_reading(
     for plan in line_plans:
         scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
         scores = {key: score for key, (score, _) in scored.items()}
-        whole = (0, len(plan.points) - 1)
+        whole = (0, len(plan.points) - 1)  # always a candidate: the blob as it is
         keys = best_partition(plan.points, scores)
         total = sum(scores[key] for key in keys)
-        doubt = _split_doubt(plan.pieces.get(whole), pairs)
-        if doubt and len(keys) > 1 and whole in scores:
+        doubt = _split_doubt(plan.pieces[whole], pairs)
+        if doubt and len(keys) > 1:
             # Cutting the blob must also get past the pair model's word that it is one digit.
             total += doubt
             if scores[whole] > total:
@@ -332,13 +332,13 @@ def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs |
     return (two, True) if two > one else (one, False)
 
 
-def _split_doubt(whole: _Piece | None, pairs: PairOutputs | None) -> float:
+def _split_doubt(whole: _Piece, pairs: PairOutputs | None) -> float:
     """What cutting a blob into pieces costs: the log of the pair model's P(not one digit) for the whole blob.
 
     A wide 0 with a tail or an 8 with a lead-in stroke cuts into two digits that each read
     well; the pair model, seeing the blob whole, knows it for one digit.
     """
-    if not SPLIT_WEIGHT or whole is None or whole.pair is None or pairs is None:
+    if not SPLIT_WEIGHT or whole.pair is None or pairs is None:
         return 0.0
     return SPLIT_WEIGHT * float(np.log(max(1e-9, 1.0 - pairs.count[whole.pair, ONE_DIGIT])))
 
