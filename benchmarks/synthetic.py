@@ -52,9 +52,7 @@ class Sample:
 
 def digits(source: str) -> tuple[np.ndarray, np.ndarray]:
     """The MNIST images (N, 28, 28) uint8 and labels a source draws from; ``Sample.digits`` index them."""
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
-    return _digits(source)
+    return _digits(source)  # (``photo_of_size`` has an argument named ``digits``, hence two names)
 
 
 @lru_cache(maxsize=2)
@@ -111,6 +109,12 @@ def _touch_offset(left: np.ndarray, left_y: int, right: np.ndarray, right_y: int
     return left.shape[1] // 2
 
 
+def _touching_x(previous: tuple[np.ndarray, int, int], glyph: np.ndarray, y: int, height: int) -> int:
+    """The x at which ``glyph`` (top at ``y``) touches ``previous`` (glyph, x, y): their strokes overlap a little."""
+    left, x, left_y = previous
+    return x + _touch_offset(left, left_y, glyph, y, wanted_overlap=max(2, height // 25))
+
+
 def _line(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray, count: int, height: int, style: str):
     """Glyphs for one written number: (layers, width, label, digit indices), positions relative to the line's top."""
     stroke = {"thick": rng.uniform(2.2, 3.2), "thin": rng.uniform(0.3, 0.45)}.get(style, rng.uniform(0.8, 1.3))
@@ -126,9 +130,9 @@ def _line(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray, count: int, 
     for k, glyph in enumerate(glyphs):
         y = max(0, int(rng.normal(0, 0.04 * height)) + (height - glyph.shape[0]))
         if k > 0:
-            previous, px, py = layers[-1]
+            previous, px, _ = layers[-1]
             if style == "touching" and (k - 1 == touch_pair or rng.random() < 0.3):
-                x = px + _touch_offset(previous, py, glyph, y, wanted_overlap=max(2, height // 25))
+                x = _touching_x(layers[-1], glyph, y, height)
             else:
                 x = px + previous.shape[1] + int(rng.uniform(0.08, 0.45) * height)
         layers.append((glyph, x, y))
@@ -143,10 +147,7 @@ def touching_group(source: str, picks: list[int], height: int, stroke: float = 1
     for i in picks:
         glyph = _glyph(xs[i], height, stroke)
         y = max(0, height - glyph.shape[0])
-        x = 0
-        if layers:
-            previous, px, py = layers[-1]
-            x = px + _touch_offset(previous, py, glyph, y, wanted_overlap=max(2, height // 25))
+        x = _touching_x(layers[-1], glyph, y, height) if layers else 0
         layers.append((glyph, x, y))
     left = min(x for _, x, _ in layers)
     layers = [(glyph, x - left, y) for glyph, x, y in layers]
