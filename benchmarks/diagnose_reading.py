@@ -69,17 +69,14 @@ def line_can_read(plans: list, text: str, probabilities: np.ndarray, pairs) -> b
     return len(text) in reached
 
 
-def cause(sample, classifier, pair_model) -> str:  # noqa: ANN001
-    """Why ``sample`` is misread: classifier, scoring or candidates (see the module docstring)."""
+def cause(sample, seen: reading.Candidates, classifier) -> str:  # noqa: ANN001
+    """Why ``sample``, whose candidates are ``seen``, is misread: classifier, scoring or candidates."""
     import synthetic
-
-    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 
     images, labels = synthetic.digits("validation")
     raw = classifier.probabilities(images[list(sample.digits)][..., None].astype(np.float32) / 255)
     if (raw.argmax(axis=1) != labels[list(sample.digits)]).any():
         return "classifier"
-    seen = reading.candidates(load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model)
     probabilities = reading._with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
     texts = sample.label.split(" ")
     if len(texts) == len(seen.plans) and all(
@@ -91,6 +88,7 @@ def cause(sample, classifier, pair_model) -> str:  # noqa: ANN001
 
 def main() -> None:
     import synthetic
+    import tune_reading  # its ``number``: what read_loaded reports, from the candidates
 
     from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
@@ -110,11 +108,12 @@ def main() -> None:
         causes: collections.Counter[str] = collections.Counter()
         for index in range(args.first, args.first + args.per_category):
             sample = synthetic.make_image(category, index, "validation")
-            loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
-            number = reading.read_loaded(loaded, classifier, pair_model).number
+            # Segmented and read by both models once: the number, and the candidates it came from.
+            seen = reading.candidates(load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model)
+            number = tune_reading.number(seen.plans, seen.probabilities, seen.pairs)
             if number == sample.label:
                 continue
-            why = cause(sample, classifier, pair_model)
+            why = cause(sample, seen, classifier)
             causes[why] += 1
             if args.list:
                 print(f"  {category} {index}: {sample.label!r} read as {number!r} ({why})")
