@@ -78,6 +78,8 @@ BAR_MAX_HEIGHT = 1.5
 BAR_MAX_ASPECT = 1.4
 # Within a line, a gap wider than this many digit heights separates two numbers.
 GROUP_GAP = 1.2
+# A number whose tallest blob is shorter than this (in digit heights) is dropped.
+SCRAP_HEIGHT = 0.5
 
 
 @dataclass
@@ -166,7 +168,9 @@ def segment(gray: np.ndarray) -> Segmentation:
     ink = binarize(contrast)
     ink, removed = remove_long_lines(ink)
     blobs, digit_height = merge_fragments(ink)
-    lines = group_lines(blobs)
+    # A number made of nothing but scraps far shorter than the digits is not writing: it is what
+    # is left of the edge of a table or a shadow past the page, broken into teeth.
+    lines = [line for line in group_lines(blobs) if max(blob.h for blob in line) >= SCRAP_HEIGHT * digit_height]
     return Segmentation(lines, ink, light_on_dark, digit_height, stroke_small / scale, removed)
 
 

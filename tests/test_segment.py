@@ -359,3 +359,24 @@ def test_long_thin_stroke_of_one_big_digit_is_not_taken_for_a_ruled_line():
     assert found.removed_lines == 0
     assert [len(line) for line in found.lines] == [1]
     assert found.lines[0][0].h > 400
+
+
+def test_a_row_of_short_scraps_below_the_digits_is_not_a_number():
+    # The teeth left of a table's edge past the page: strokes a third of a digit's height.
+    image = page(200, 320)
+    drawn = [zero(image, 40 + 60 * k, 40, h=60) for k in range(4)]
+    for x in (30, 70, 150, 190):
+        cv2.line(image, (x, 150), (x, 170), INK, 4)
+    assert_one_line_of(segment(image), drawn)
+
+
+def test_a_line_of_smaller_digits_is_still_read():
+    # Digits two thirds the height of the first line's are writing, not scraps.
+    image = page(220, 320)
+    first = [zero(image, 40 + 60 * k, 30, h=60) for k in range(3)]
+    second = [zero(image, 40 + 50 * k, 140, h=40) for k in range(3)]
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3, 3]
+    for line, want in zip(boxes(found), [first, second], strict=True):
+        for got, box in zip(line, want, strict=True):
+            assert_boxes_match(got, box)
