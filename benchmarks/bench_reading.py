@@ -12,6 +12,7 @@ Run:
     python benchmarks/bench_reading.py --source validation   # the set to tune on: never tune on test digits
     python benchmarks/bench_reading.py --failures DIR   # also write each misread image, annotated, to DIR
     python benchmarks/bench_reading.py --no-pairs       # without the pair model: touching digits only cut
+    python benchmarks/bench_reading.py --no-chains      # without the chain model: wide blobs scored piece by piece
 """
 
 from __future__ import annotations
@@ -81,12 +82,15 @@ def main() -> int:
     parser.add_argument("--model", help="a .keras model other than the shipped one")
     parser.add_argument("--pair-model", help="a pair model other than the shipped one")
     parser.add_argument("--no-pairs", action="store_true", help="read touching digits by cutting only")
+    parser.add_argument("--chain-model", help="a chain model other than the shipped one")
+    parser.add_argument("--no-chains", action="store_true", help="score a wide blob's readings piece by piece only")
     parser.add_argument("--failures", metavar="DIR", help="write misread images, annotated, to DIR")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency measurement")
     args = parser.parse_args()
 
     import synthetic
 
+    from digitsight.chains import load_chain_model
     from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.pairs import load_pair_model
@@ -95,10 +99,11 @@ def main() -> int:
     started = time.perf_counter()
     classifier = load_classifier(args.model)
     pair_model = None if args.no_pairs else load_pair_model(args.pair_model)
+    chain_model = None if args.no_chains else load_chain_model(args.chain_model)
     print(f"models loaded in {time.perf_counter() - started:.1f} s")
 
     def read(image):  # noqa: ANN001, ANN202 - what digitsight.read does, with the models chosen above
-        return read_loaded(load_image(image, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model)
+        return read_loaded(load_image(image, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model, chain_model)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}")
     categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
     failures = Path(args.failures) if args.failures else None

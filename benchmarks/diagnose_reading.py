@@ -90,6 +90,7 @@ def main() -> None:
     import synthetic
     import tune_reading  # its ``number``: what read_loaded reports, from the candidates
 
+    from digitsight.chains import load_chain_model
     from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.pairs import load_pair_model
@@ -101,16 +102,17 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print each misread image")
     args = parser.parse_args()
 
-    classifier, pair_model = load_classifier(), load_pair_model()
+    classifier, pair_model, chain_model = load_classifier(), load_pair_model(), load_chain_model()
     categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
     print(f"{'category':<15}{'images':>7}{'misread':>9}{'classifier':>12}{'scoring':>9}{'candidates':>12}")
     for category in categories:
         causes: collections.Counter[str] = collections.Counter()
         for index in range(args.first, args.first + args.per_category):
             sample = synthetic.make_image(category, index, "validation")
-            # Segmented and read by both models once: the number, and the candidates it came from.
-            seen = reading.candidates(load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model)
-            number = tune_reading.number(seen.plans, seen.probabilities, seen.pairs)
+            # Segmented and read by the models once: the number, and the candidates it came from.
+            loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
+            seen = reading.candidates(loaded, classifier, pair_model, chain_model)
+            number = tune_reading.number(seen)
             if number == sample.label:
                 continue
             why = cause(sample, seen, classifier)

@@ -9,7 +9,8 @@ exact-match rate of the best combinations and of the current one. The test digit
 stay a measurement (``bench_reading.py``).
 
 Run:
-    python benchmarks/tune_reading.py [--per-category 160]
+    python benchmarks/tune_reading.py [--per-category 160] [--first 0]
+    python benchmarks/tune_reading.py --vary CHAIN_WEIGHT,PIECE_COST   # search only these weights
 """
 
 from __future__ import annotations
@@ -35,42 +36,42 @@ GRID = {
     "SECOND_OPINION": [0.1, 0.2, 0.3, 0.5],
     "ASPECT_WEIGHT": [0.05, 0.1, 0.25],
     "SPLIT_WEIGHT": [0.0, 0.3, 1.0],
+    "CHAIN_WEIGHT": [0.0, 0.25, 0.5, 1.0, 2.0],
 }
 
 
 def validation_candidates(
-    per_category: int, model: str | None = None, pair_model: str | None = None
-) -> list[tuple[str, str, list, np.ndarray, object]]:
-    """(category, true number, line plans, digit probabilities, pair outputs) for every image."""
+    per_category: int,
+    model: str | None = None,
+    pair_model: str | None = None,
+    chain_model: str | None = None,
+    first: int = 0,
+) -> list[tuple[str, str, reading.Candidates]]:
+    """(category, true number, candidates) for images ``first`` to ``first + per_category`` of each category."""
     import synthetic
 
+    from digitsight.chains import load_chain_model
     from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.pairs import load_pair_model
 
-    classifier, pairs_reader = load_classifier(model), load_pair_model(pair_model)
+    models = load_classifier(model), load_pair_model(pair_model), load_chain_model(chain_model)
     found = []
     for category in synthetic.CATEGORIES:
-        for index in range(per_category):
+        for index in range(first, first + per_category):
             sample = synthetic.make_image(category, index, "validation")
             loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
-            seen = reading.candidates(loaded, classifier, pairs_reader)
-            found.append((category, sample.label, seen.plans, seen.probabilities, seen.pairs))
+            found.append((category, sample.label, reading.candidates(loaded, *models)))
     return found
 
 
-def number(plans: list, probabilities: np.ndarray, pairs: object) -> str:
-    """The number ``reading.read_loaded`` would report, with the weights now set in ``reading``."""
-    probabilities = reading._with_second_opinion(probabilities, pairs, plans)
+def number(seen: reading.Candidates) -> str:
+    """The number ``reading.read_loaded`` would report from ``seen``, with the weights now set in ``reading``."""
+    probabilities = reading._with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
     lines = []
-    for line_plans in plans:
-        text = ""
-        for entry, as_pair in reading._best_line_reading(line_plans, probabilities, pairs):
-            if as_pair:
-                text += f"{pairs.first[entry.pair].argmax()}{pairs.second[entry.pair].argmax()}"
-            else:
-                text += str(probabilities[entry.crop].argmax())
-        lines.append(text)
+    for line_plans in seen.plans:
+        chosen = reading._best_line_reading(line_plans, probabilities, seen.pairs, seen.chains)
+        lines.append(reading._text(chosen, probabilities, seen.pairs))
     return " ".join(lines)
 
 
@@ -80,15 +81,20 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=10, help="how many of the best combinations to print")
     parser.add_argument("--model", help="a .keras model other than the shipped one")
     parser.add_argument("--pair-model", help="a pair model other than the shipped one")
+    parser.add_argument("--chain-model", help="a chain model other than the shipped one")
+    parser.add_argument("--first", type=int, default=0, help="index of the first image of each category")
+    parser.add_argument("--vary", help="comma-separated weights to search; the others keep their current values")
     args = parser.parse_args()
 
     current = tuple(getattr(reading, name) for name in GRID)
-    images = validation_candidates(args.per_category, args.model, args.pair_model)
+    varied = args.vary.split(",") if args.vary else list(GRID)
+    grid = [values if name in varied else [getattr(reading, name)] for name, values in GRID.items()]
+    images = validation_candidates(args.per_category, args.model, args.pair_model, args.chain_model, args.first)
     results = []
-    for values in itertools.product(*GRID.values()):
+    for values in itertools.product(*grid):
         for name, value in zip(GRID, values, strict=True):
             setattr(reading, name, value)
-        right = [number(plans, p, pairs) == label for _, label, plans, p, pairs in images]
+        right = [number(seen) == label for _, label, seen in images]
         touching = [ok for ok, (category, *_) in zip(right, images, strict=True) if category == "touching"]
         results.append((float(np.mean(right)), float(np.mean(touching)), values))
     results.sort(key=lambda result: result[:2], reverse=True)

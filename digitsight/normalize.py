@@ -96,6 +96,10 @@ def to_mnist(mask: np.ndarray, *, adjust: bool = True) -> np.ndarray:
 # MNIST digit, in a field wide enough for two wide digits.
 PAIR_FIELD = (28, 48)  # height, width
 PAIR_MAX_WIDTH = 44
+# The chain model's input: a row of touching digits, 20 pixels tall, in a field wide enough
+# for about eight (a longer row is shrunk to fit).
+CHAIN_FIELD = (28, 128)
+CHAIN_MAX_WIDTH = 124
 
 
 def to_pair_field(mask: np.ndarray) -> np.ndarray:
@@ -104,12 +108,22 @@ def to_pair_field(mask: np.ndarray) -> np.ndarray:
     As ``to_mnist``, but the ink is scaled to 20 pixels tall (narrower than 44 pixels)
     and centred by its box: a pair is read left to right, so its width must survive.
     """
+    return _to_row_field(mask, PAIR_FIELD, PAIR_MAX_WIDTH)
+
+
+def to_chain_field(mask: np.ndarray) -> np.ndarray:
+    """A binary mask of a row of touching digits -> (28, 128) float32 in [0, 1], as ``to_pair_field``."""
+    return _to_row_field(mask, CHAIN_FIELD, CHAIN_MAX_WIDTH)
+
+
+def _to_row_field(mask: np.ndarray, shape: tuple[int, int], max_width: int) -> np.ndarray:
+    """Digits side by side -> ``shape``: the ink 20 pixels tall (at most ``max_width`` wide), centred by its box."""
     binary = _cropped(mask)
     if binary is None:
-        return np.zeros(PAIR_FIELD, dtype=np.float32)
+        return np.zeros(shape, dtype=np.float32)
     binary = _cropped(adjust_stroke(binary, size=binary.shape[0]))
     height, width = binary.shape
-    field = _placed(binary, min(BOX / height, PAIR_MAX_WIDTH / width), PAIR_FIELD)
+    field = _placed(binary, min(BOX / height, max_width / width), shape)
     return np.clip(field, 0, 1)
 
 

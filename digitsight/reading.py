@@ -2,10 +2,12 @@
 
 The pipeline: ``imaging`` decodes, ``segment`` finds the digits and proposes cuts
 through blobs that may be touching digits, ``normalize`` makes each candidate look
-like MNIST, and two models read all candidates, one batch each: the digit
-classifier (one digit) and the pair model (one digit, two touching, or neither).
-Each line is then read the way that scores best: every blob whole, cut into
-pieces, or read as a pair; neighbouring fragments merged or not.
+like MNIST, and three models read all candidates, one batch each: the digit
+classifier (one digit), the pair model (one digit, two touching, or neither) and
+the chain model (the whole of a wide blob, as a digit string). Each line is then
+read the way that scores best: every blob whole, cut into pieces, or read as a
+pair, each wide blob's readings weighed by the chain model; neighbouring
+fragments merged or not.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from digitsight.chains import log_likelihoods
 from digitsight.pairs import ONE_DIGIT, TWO_DIGITS
 
 if TYPE_CHECKING:
+    from digitsight.chains import ChainModel
     from digitsight.classifier import Classifier
     from digitsight.imaging import LoadedImage
     from digitsight.pairs import PairModel, PairOutputs
@@ -74,29 +78,36 @@ def read(image: object, *, model_path: str | os.PathLike | None = None) -> Readi
     input that is not a readable image; an image without digits gives an empty
     Reading with a warning. Safe to call from several threads at once.
     """
+    from digitsight.chains import load_chain_model
     from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.pairs import load_pair_model
 
     loaded = load_image(image, max_pixels=PROCESS_MAX_PIXELS)
-    return read_loaded(loaded, load_classifier(model_path), load_pair_model())
+    return read_loaded(loaded, load_classifier(model_path), load_pair_model(), load_chain_model())
 
 
-def read_loaded(loaded: LoadedImage, classifier: Classifier, pair_model: PairModel | None = None) -> Reading:
+def read_loaded(
+    loaded: LoadedImage,
+    classifier: Classifier,
+    pair_model: PairModel | None = None,
+    chain_model: ChainModel | None = None,
+) -> Reading:
     """``read`` for an already decoded image and loaded models.
 
-    Without ``pair_model``, touching digits are read only by cutting them apart.
+    Without ``pair_model``, touching digits are read only by cutting them apart; without
+    ``chain_model``, the readings of a wide blob are scored piece by piece only.
     """
     notes = list(loaded.warnings)
     width, height = loaded.size
-    plans, crops, fields, probabilities, pairs, scale = candidates(loaded, classifier, pair_model)
+    plans, crops, fields, probabilities, pairs, chains, scale = candidates(loaded, classifier, pair_model, chain_model)
     probabilities = _with_second_opinion(probabilities, pairs, plans)
 
     digits: list[Digit] = []
     lines: list[str] = []
     for line_index, line_plans in enumerate(plans):
         text = []
-        for entry, as_pair in _best_line_reading(line_plans, probabilities, pairs):
+        for entry, as_pair in _best_line_reading(line_plans, probabilities, pairs, chains):
             if as_pair:
                 found_digits = _pair_digits(entry, pairs, fields[entry.pair], line_index, scale, (width, height))
             else:
@@ -126,10 +137,16 @@ class Candidates(NamedTuple):
     fields: list[np.ndarray]  # the pair images their ``pair`` indices point to
     probabilities: np.ndarray  # the digit classifier's, not yet mixed with the pair model's
     pairs: PairOutputs | None  # the pair model's outputs (None without one)
+    chains: np.ndarray | None  # the chain model's (N, 32, 11) log-probabilities for the plans' ``chain`` images
     scale: float  # processing pixels per pixel of the original image
 
 
-def candidates(loaded: LoadedImage, classifier: Classifier, pair_model: PairModel | None) -> Candidates:
+def candidates(
+    loaded: LoadedImage,
+    classifier: Classifier,
+    pair_model: PairModel | None,
+    chain_model: ChainModel | None = None,
+) -> Candidates:
     """The first half of ``read_loaded``: segment, and run each model once over every candidate.
 
     ``benchmarks/tune_reading.py`` re-scores these under other weights.
@@ -142,10 +159,15 @@ def candidates(loaded: LoadedImage, classifier: Classifier, pair_model: PairMode
     # of neighbours) goes into ONE batch per model, so each model is called once per image.
     crops: list[np.ndarray] = []
     fields: list[np.ndarray] = []  # the same, for the pair model
-    plans = [_plan_line(line, crops, fields, pair_model is not None) for line in found.lines]
+    rows: list[np.ndarray] = []  # wide blobs whole, for the chain model
+    plans = [
+        _plan_line(line, crops, fields, rows if chain_model is not None else None, pair_model is not None)
+        for line in found.lines
+    ]
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
     pairs = pair_model.read(np.stack(fields)) if fields else None
-    return Candidates(plans, crops, fields, probabilities, pairs, scale)
+    chains = chain_model.read(np.stack(rows)) if rows else None
+    return Candidates(plans, crops, fields, probabilities, pairs, chains, scale)
 
 
 # A blob wider than this many line heights may be touching digits: score candidate splits.
@@ -186,6 +208,12 @@ SECOND_OPINION = 0.2
 # Cutting a blob into pieces costs this much times log P(not one digit), the pair model's word on
 # the whole blob (chosen on validation images: benchmarks/tune_reading.py).
 SPLIT_WEIGHT = 0.3
+# A wide blob's candidate readings each gain this much times the chain model's log P(their digits),
+# counted from the likeliest of them (chosen on validation images: benchmarks/tune_reading.py).
+CHAIN_WEIGHT = 0.5
+# How many partial readings of a wide blob are kept at each cut point: the chain model can only
+# pick among readings that survive this far.
+BEAM = 16
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 
@@ -207,6 +235,7 @@ class _Plan:
     points: list[int]
     pieces: dict[tuple[int, int], _Piece]  # (i, j) -> the piece between cuts i and j
     merged: _Piece | None = None  # this blob and the next one as one digit, if plausible
+    chain: int | None = None  # index of the whole blob in the chain model's batch (wide blobs only)
 
 
 def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float]:
@@ -233,14 +262,21 @@ def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float]:
     return processed, scale * loaded.scale
 
 
-def _plan_line(line: list[Blob], crops: list[np.ndarray], fields: list[np.ndarray], pairs: bool) -> list[_Plan]:
-    """The candidate readings of one line's blobs; their images are appended to ``crops`` and ``fields``.
+def _plan_line(
+    line: list[Blob],
+    crops: list[np.ndarray],
+    fields: list[np.ndarray],
+    rows: list[np.ndarray] | None,
+    pairs: bool,
+) -> list[_Plan]:
+    """The candidate readings of one line's blobs; their images are appended to ``crops``, ``fields`` and ``rows``.
 
     A wide blob may be touching digits: it gets candidate cuts, and every piece between two
-    cuts is a candidate digit (and, if ``pairs``, a candidate pair). Neighbouring blobs that
-    may be fragments of one digit (the halves of a broken 0) get their union as a candidate.
+    cuts is a candidate digit (and, if ``pairs``, a candidate pair); the blob whole goes to
+    ``rows``, for the chain model (unless None). Neighbouring blobs that may be fragments of
+    one digit (the halves of a broken 0) get their union as a candidate.
     """
-    from digitsight.normalize import to_mnist, to_pair_field
+    from digitsight.normalize import to_chain_field, to_mnist, to_pair_field
     from digitsight.segment import cut_candidates, cut_path
 
     def candidate(piece: Blob, one: bool, two: bool) -> _Piece:
@@ -261,6 +297,9 @@ def _plan_line(line: list[Blob], crops: list[np.ndarray], fields: list[np.ndarra
             plan.points = [0, *cut_candidates(blob, line_height), blob.w]
             radius = max(1, int(CUT_RADIUS * line_height))
             paths = [0, *(cut_path(blob.mask, c, radius) for c in plan.points[1:-1]), blob.w]
+            if rows is not None:
+                plan.chain = len(rows)
+                rows.append(to_chain_field(blob.mask))
         for i, start in enumerate(plan.points):
             for j in range(i + 1, len(plan.points)):
                 stop = plan.points[j]
@@ -283,29 +322,17 @@ def _plan_line(line: list[Blob], crops: list[np.ndarray], fields: list[np.ndarra
 
 
 def _best_line_reading(
-    line_plans: list[_Plan], probabilities: np.ndarray, pairs: PairOutputs | None
+    line_plans: list[_Plan], probabilities: np.ndarray, pairs: PairOutputs | None, chains: np.ndarray | None = None
 ) -> list[tuple[_Piece, bool]]:
     """The line's best reading: (piece, read as a pair?) left to right.
 
     Each blob read at its best (whole, cut into pieces, or as a pair), then the line at its
     best: every blob on its own, or some neighbours merged into one digit.
     """
-    from digitsight.segment import best_partition
-
     readings, totals = [], []
     for plan in line_plans:
-        scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
-        scores = {key: score for key, (score, _) in scored.items()}
-        whole = (0, len(plan.points) - 1)  # always a candidate: the blob as it is
-        keys = best_partition(plan.points, scores)
-        total = sum(scores[key] for key in keys)
-        doubt = _split_doubt(plan.pieces[whole], pairs)
-        if doubt and len(keys) > 1:
-            # Cutting the blob must also get past the pair model's word that it is one digit.
-            total += doubt
-            if scores[whole] > total:
-                keys, total = [whole], scores[whole]
-        readings.append([(plan.pieces[key], scored[key][1]) for key in keys])
+        reading, total = _best_blob_reading(plan, probabilities, pairs, chains)
+        readings.append(reading)
         totals.append(total)
     best = [0.0]
     choice: list[list[tuple[_Piece, bool]]] = [[]]
@@ -319,6 +346,55 @@ def _best_line_reading(
                 best[k + 1] = merged
                 choice[k + 1] = choice[k - 1] + [(union, False)]
     return choice[-1]
+
+
+def _best_blob_reading(
+    plan: _Plan, probabilities: np.ndarray, pairs: PairOutputs | None, chains: np.ndarray | None
+) -> tuple[list[tuple[_Piece, bool]], float]:
+    """The blob's best reading, (piece, read as a pair?) left to right, and its score.
+
+    The BEAM best ways to read it piece by piece (whole, cut, pairs); cutting must also get
+    past the pair model's word that the blob is one digit; and where the chain model read
+    the blob whole, each way gains CHAIN_WEIGHT x its log P(the digits read).
+    """
+    from digitsight.segment import top_partitions
+
+    scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
+    scores = {key: score for key, (score, _) in scored.items()}
+    use_chain = plan.chain is not None and chains is not None and CHAIN_WEIGHT > 0
+    doubt = _split_doubt(plan.pieces[(0, len(plan.points) - 1)], pairs)
+    options = []
+    for total, keys in top_partitions(plan.points, scores, BEAM if use_chain else 1):
+        if len(keys) > 1:
+            total += doubt
+        options.append((total, [(plan.pieces[key], scored[key][1]) for key in keys]))
+    if len(options[0][1]) > 1:
+        # Always weigh the blob whole against its cuts: the pair model may doubt every cut.
+        whole = (0, len(plan.points) - 1)
+        options.append((scores[whole], [(plan.pieces[whole], scored[whole][1])]))
+    if use_chain:
+        texts = [_text(reading, probabilities, pairs) for _, reading in options]
+        distinct = sorted(set(texts))  # many ways to cut a blob spell the same digits
+        known = dict(zip(distinct, log_likelihoods(chains[plan.chain], distinct), strict=True))
+        likelihoods = [known[text] for text in texts]
+        top = max(likelihoods)
+        options = [
+            (total + CHAIN_WEIGHT * (likelihood - top), reading)
+            for (total, reading), likelihood in zip(options, likelihoods, strict=True)
+        ]
+    total, reading = max(options, key=lambda option: option[0])
+    return reading, total
+
+
+def _text(reading: list[tuple[_Piece, bool]], probabilities: np.ndarray, pairs: PairOutputs | None) -> str:
+    """The digits a blob's reading spells: each piece's likeliest digit, or its pair's two."""
+    text = ""
+    for entry, as_pair in reading:
+        if as_pair and pairs is not None:
+            text += f"{pairs.first[entry.pair].argmax()}{pairs.second[entry.pair].argmax()}"
+        else:
+            text += str(int(np.argmax(probabilities[entry.crop])))
+    return text
 
 
 def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> tuple[float, bool]:

@@ -719,21 +719,30 @@ def best_partition(points: list[int], scores: dict[tuple[int, int], float]) -> l
     ``scores[(i, j)]`` is the score of the segment from ``points[i]`` to ``points[j]``;
     missing pairs are not allowed. Dynamic programming over the cut points.
     """
+    return top_partitions(points, scores, 1)[0][1]
+
+
+def top_partitions(
+    points: list[int], scores: dict[tuple[int, int], float], beam: int
+) -> list[tuple[float, list[tuple[int, int]]]]:
+    """Up to ``beam`` partitions of [points[0], points[-1]] with the highest totals: (total, segments), best first.
+
+    As ``best_partition``, keeping the ``beam`` best partial partitions at each cut point
+    (exact for the best; the others are the best of those that survive). With no allowed
+    partition at all, the whole span as one segment, scored -inf.
+    """
     n = len(points)
-    best = [-np.inf] * n
-    back = [-1] * n
-    best[0] = 0.0
+    partial: list[list[tuple[float, tuple[tuple[int, int], ...]]]] = [[(0.0, ())]] + [[] for _ in range(n - 1)]
     for j in range(1, n):
-        for i in range(j):
-            if (i, j) in scores and best[i] > -np.inf:
-                total = best[i] + scores[(i, j)]
-                if total > best[j]:
-                    best[j], back[j] = total, i
-    if back[-1] < 0:
-        return [(0, n - 1)]
-    segments = []
-    j = n - 1
-    while j > 0:
-        segments.append((back[j], j))
-        j = back[j]
-    return segments[::-1]
+        extended = [
+            (total + scores[(i, j)], segments + ((i, j),))
+            for i in range(j)
+            if (i, j) in scores
+            for total, segments in partial[i]
+            if total + scores[(i, j)] > -np.inf
+        ]
+        # Stable sort: of equal totals, the one with the earlier first cut wins.
+        partial[j] = sorted(extended, key=lambda option: -option[0])[:beam]
+    if not partial[-1]:
+        return [(-np.inf, [(0, n - 1)])]
+    return [(total, list(segments)) for total, segments in partial[-1]]

@@ -12,6 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_MODEL = REPO_ROOT / "models" / "digitsight_cnn.keras"
 SHIPPED_PAIR_MODEL = REPO_ROOT / "models" / "digitsight_pairs.keras"
+SHIPPED_CHAIN_MODEL = REPO_ROOT / "models" / "digitsight_chains.keras"
 
 
 def _shipped(path: Path, how_to_train: str) -> Path:
@@ -28,3 +29,8 @@ def shipped_model_path() -> Path:
 @pytest.fixture(scope="session")
 def shipped_pair_model_path() -> Path:
     return _shipped(SHIPPED_PAIR_MODEL, "python training/train_pairs.py")
+
+
+@pytest.fixture(scope="session")
+def shipped_chain_model_path() -> Path:
+    return _shipped(SHIPPED_CHAIN_MODEL, "python training/train_chains.py")

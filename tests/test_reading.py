@@ -304,6 +304,37 @@ def test_a_blob_the_pair_model_knows_for_one_digit_is_not_cut_into_two(monkeypat
     assert [(entry.crop, as_pair) for entry, as_pair in chosen] == [(1, False), (2, False)]
 
 
+def test_the_chain_model_picks_among_a_wide_blobs_readings(monkeypatch):
+    from digitsight.chains import BLANK
+    from digitsight.segment import Blob
+
+    def blob(x: int, w: int) -> Blob:
+        return Blob(x, 0, w, 30, np.ones((30, w), np.uint8))
+
+    # A 30-pixel-wide blob, cut at 10 and 20. Piece by piece, "4" (whole) beats "117" (cut in
+    # three): each cut costs, a 7 a third as wide as tall is unlikely, and the classifier is no surer.
+    spans = {(0, 3): (0, 30), (0, 1): (0, 10), (1, 2): (10, 10), (2, 3): (20, 10), (0, 2): (0, 20), (1, 3): (10, 20)}
+    pieces = {key: reading._Piece(blob(x, w), k, None) for k, (key, (x, w)) in enumerate(spans.items())}
+    plan = reading._Plan(blob(0, 30), [0, 10, 20, 30], pieces, chain=0)
+    probabilities = np.full((6, 10), 0.1 / 9, np.float32)
+    for row, digit in enumerate([4, 1, 1, 7, 1, 7]):
+        probabilities[row, digit] = 0.9
+    probabilities[5] = probabilities[4] = 0.05  # the two-piece spans read poorly
+    # The chain model, seeing the whole blob, spells "117".
+    path = [BLANK, 1, BLANK, 1, BLANK, 7, 7, BLANK]
+    chains = np.log(np.full((1, len(path), BLANK + 1), 0.02 / BLANK))
+    chains[0, np.arange(len(path)), path] = np.log(0.98)
+
+    def text(chains_or_none) -> str:
+        chosen = reading._best_line_reading([plan], probabilities, None, chains_or_none)
+        return reading._text(chosen, probabilities, None)
+
+    assert text(None) == "4"  # piece by piece alone
+    assert text(chains) == "117"
+    monkeypatch.setattr(reading, "CHAIN_WEIGHT", 0.0)
+    assert text(chains) == "4"
+
+
 def test_concurrent_readings_match_sequential_ones(read):
     images = [on_paper(ink_layer(text)) for text in ("1", "23", "456", "7890", "12 34", "555", "8", "60")]
     images[3] = photo_like(ink_layer("7890"), seed=4)

@@ -6,7 +6,15 @@ import cv2
 import numpy as np
 import pytest
 
-from digitsight.segment import analyse, best_partition, cut_candidates, merge_fragments, remove_long_lines, segment
+from digitsight.segment import (
+    analyse,
+    best_partition,
+    cut_candidates,
+    merge_fragments,
+    remove_long_lines,
+    segment,
+    top_partitions,
+)
 
 INK, PAPER = 30, 235
 
@@ -359,6 +367,21 @@ def test_long_thin_stroke_of_one_big_digit_is_not_taken_for_a_ruled_line():
     assert found.removed_lines == 0
     assert [len(line) for line in found.lines] == [1]
     assert found.lines[0][0].h > 400
+
+
+def test_top_partitions_ranks_the_partitions_by_total():
+    points = [0, 10, 20, 30]
+    scores = {(0, 1): -1.0, (1, 3): -0.5, (0, 3): -2.0, (1, 2): -0.2, (2, 3): -0.2, (0, 2): -3.0}
+    ranked = top_partitions(points, scores, 10)
+    assert [segments for _, segments in ranked] == [
+        [(0, 1), (1, 2), (2, 3)],  # -1.4
+        [(0, 1), (1, 3)],  # -1.5
+        [(0, 3)],  # -2.0
+        [(0, 2), (2, 3)],  # -3.2
+    ]
+    assert [total for total, _ in ranked] == pytest.approx([-1.4, -1.5, -2.0, -3.2])
+    assert top_partitions(points, scores, 2) == ranked[:2]
+    assert top_partitions(points, {(0, 1): -1.0}, 3) == [(-np.inf, [(0, 3)])]  # nothing spans the blob
 
 
 def test_a_row_of_short_scraps_below_the_digits_is_not_a_number():

@@ -79,6 +79,30 @@ def test_smoke_training_of_the_pair_model_writes_a_loadable_model_and_a_report(t
     assert outputs.count.shape == (2, 3) and outputs.second.shape == (2, 10)
 
 
+@pytest.mark.slow
+def test_smoke_training_of_the_chain_model_writes_a_loadable_model_and_a_report(tmp_path: Path) -> None:
+    output = tmp_path / "chains.keras"
+    run_training(
+        "train_chains.py",
+        "--epochs", "1",
+        "--samples", "600",
+        "--validation-digits", "300",
+        "--output", str(output),
+    )  # fmt: skip
+
+    report = json.loads((tmp_path / "chains.report.json").read_text())
+    for split in ("validation", "test"):
+        assert report[split]["images"] == 1000
+        assert 0.0 <= report[split]["reading_accuracy"] <= 1.0
+    assert report["training"]["samples_per_epoch"] == 600
+
+    from digitsight.chains import ChainModel
+
+    columns = ChainModel(output).read(np.zeros((2, 28, 128)))
+    assert columns.shape == (2, 32, 11)
+    np.testing.assert_allclose(np.exp(columns).sum(axis=2), 1.0, rtol=1e-5)  # log-probabilities
+
+
 def test_rerender_turns_an_mnist_digit_into_area_averaged_binary_ink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(REPO_ROOT / "training"))
     import tensorflow as tf
@@ -115,3 +139,22 @@ def test_pair_training_images_have_the_labels_they_claim(monkeypatch: pytest.Mon
     assert np.all((y["first"] == -1) == (y["count"] == 0))  # no digit for a fragment
     assert np.all((y["second"] == -1) == (y["count"] != 2))  # a second digit only for a pair
     assert set(np.unique(y["first"][y["count"] > 0])) <= {0, 1}
+
+
+def test_chain_training_images_hold_the_digits_they_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "training"))
+    import train_chains
+
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[0, 4:24, 12:16] = 255  # a "1": a bar
+    images[1, 4:24, 6:22] = 255  # a block
+    images[1, 8:20, 10:18] = 0  # ... hollowed: a "0"
+    x, y = train_chains.make_set(5, 80, images, np.array([1, 0]))
+    assert x.shape == (80, 28, 128, 1) and 0 <= x.min() and x.max() <= 1
+    lengths = (y >= 0).sum(axis=1)
+    assert set(lengths) <= set(range(1, 9)) and len(set(lengths)) > 3
+    assert np.all(y[:, :1] >= 0) and np.all(np.diff((y >= 0).astype(int), axis=1) <= 0)  # digits, then padding
+    # Every "0" (a hollow block) is wider than a "1": a chain's ink is wider the more 0s it holds.
+    ink_columns = (x[..., 0].max(axis=1) > 0.5).sum(axis=1)
+    ones = lengths == 1
+    assert ink_columns[ones & (y[:, 0] == 0)].min() > ink_columns[ones & (y[:, 0] == 1)].max()

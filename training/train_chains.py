@@ -1,0 +1,193 @@
+"""Train DigitSight's chain model: reads a row of touching digits whole, as a sequence.
+
+Reading cuts a wide blob into pieces and scores every way of reading it with the
+digit classifier and the pair model, piece by piece. In a chain of three or more
+touching digits that piecewise score is often fooled: a 1 leaning into its
+neighbour vanishes, or a cut through a 0 reads as two good digits. The chain
+model sees the whole blob at once and gives the probability of any digit string
+(a CTC model, as in handwriting recognition); reading adds it to each candidate
+reading's score.
+
+The model takes the blob normalized by ``digitsight.normalize.to_chain_field``
+(28x128, ink 20 pixels tall) and outputs, for each of 32 columns (4 pixels
+wide), log-probabilities over the ten digits and the CTC blank (class 10).
+
+The images are made here from MNIST *training* digits as ``train_pairs.py``
+makes its pairs (scaled, binarized at a random level, sometimes thickened or
+thinned, pushed against the neighbour until the strokes touch or overlap), one
+to eight digits long. A fresh set is drawn every epoch. The 5,000 training
+digits of ``digitsight.data.validation_split`` are held out to make the
+validation set; the MNIST test digits are used once, after training, for the
+report.
+
+Run:
+    python training/train_chains.py                 # full run -> models/digitsight_chains.keras
+    python training/train_chains.py --epochs 1 --samples 2000 --output /tmp/chains.keras   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from train import one_cycle_optimizer  # noqa: E402 - the digit classifier's recipe (training/train.py)
+from train_pairs import compose, glyph  # noqa: E402 - the pair model's touching digits
+
+from digitsight.chains import BLANK, MAX_DIGITS, greedy_decode  # noqa: E402
+from digitsight.data import load_mnist, validation_split  # noqa: E402
+from digitsight.normalize import CHAIN_FIELD, to_chain_field  # noqa: E402
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_chains.keras"
+# How many digits a training chain holds: mostly two to four, as touching digits come.
+LENGTHS = (1, 2, 3, 4, 5, 6, 7, 8)
+LENGTH_SHARE = (0.08, 0.3, 0.25, 0.15, 0.09, 0.06, 0.04, 0.03)
+PADDING = -1  # label past the end of a chain
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--samples", type=int, default=60_000, help="images drawn per epoch")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--max-learning-rate", type=float, default=3e-3)
+    parser.add_argument("--validation-digits", type=int, default=5000, help="training digits held out")
+    parser.add_argument("--seed", type=int, default=8765)
+    parser.add_argument("--mnist", help="MNIST source: an .npz or a folder with the four IDX files")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the .keras model")
+    return parser.parse_args()
+
+
+def make_sample(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """One training image (28x128) and its digits, left to right."""
+    height = rng.uniform(24, 70)
+    length = int(rng.choice(LENGTHS, p=LENGTH_SHARE))
+    picks = rng.integers(len(images), size=length)
+    composed, _ = compose(rng, [glyph(rng, images[i], height) for i in picks], height)
+    return to_chain_field(composed), [int(labels[i]) for i in picks]
+
+
+def make_set(seed: int, size: int, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = np.zeros((size, *CHAIN_FIELD, 1), np.float32)
+    y = np.full((size, MAX_DIGITS), PADDING, np.int32)
+    for i in range(size):
+        x[i, ..., 0], digits = make_sample(rng, images, labels)
+        y[i, : len(digits)] = digits
+    return x, y
+
+
+def build_model() -> keras.Model:
+    """28x128x1 in [0, 1] -> (32, 11) log-probabilities: a digit or the blank, per 4-pixel column."""
+
+    def conv_block(x, filters: int):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = keras.layers.BatchNormalization()(x)
+        return keras.layers.ReLU()(x)
+
+    inputs = keras.Input(shape=(*CHAIN_FIELD, 1), name="chain")
+    x = conv_block(inputs, 16)
+    x = keras.layers.MaxPooling2D()(x)  # 14x64
+    x = conv_block(x, 32)
+    x = conv_block(x, 32)
+    x = keras.layers.MaxPooling2D()(x)  # 7x32
+    x = conv_block(x, 64)
+    x = conv_block(x, 64)
+    # Each of the 32 columns becomes one time step; 1-D convolutions let it see its neighbours.
+    x = keras.layers.Permute((2, 1, 3))(x)
+    x = keras.layers.Reshape((CHAIN_FIELD[1] // 4, -1))(x)
+    x = keras.layers.Dropout(0.2)(x)
+    x = keras.layers.Dense(128, activation="relu")(x)
+    for _ in range(2):
+        x = keras.layers.Conv1D(128, 5, padding="same", activation="relu")(x)
+    x = keras.layers.Dropout(0.2)(x)
+    outputs = keras.layers.Dense(BLANK + 1, activation="log_softmax", name="columns")(x)
+    return keras.Model(inputs, outputs, name="digitsight_chains")
+
+
+def ctc_loss(y_true, y_pred):  # noqa: ANN001, ANN201 - Keras tensors
+    """CTC loss of padded digit labels (PADDING past the end) under per-column log-probabilities."""
+    labels = keras.ops.cast(y_true, "int32")
+    lengths = keras.ops.sum(keras.ops.cast(labels >= 0, "int32"), axis=1)
+    columns = keras.ops.full_like(lengths, keras.ops.shape(y_pred)[1])
+    return keras.ops.ctc_loss(keras.ops.maximum(labels, 0), y_pred, lengths, columns, mask_index=BLANK)
+
+
+def measure(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict:
+    """Exact-match rate of the best-path reading, overall and by chain length."""
+    columns = model.predict(x, batch_size=512, verbose=0)
+    truth = ["".join(str(d) for d in row if d >= 0) for row in y]
+    right = np.array([greedy_decode(c) == t for c, t in zip(columns, truth, strict=True)])
+    lengths = np.array([len(t) for t in truth])
+    by_length = {str(n): round(float(right[lengths == n].mean()), 4) for n in LENGTHS if (lengths == n).any()}
+    return {"images": int(len(x)), "reading_accuracy": float(right.mean()), "by_length": by_length}
+
+
+def main() -> None:
+    args = parse_args()
+    keras.utils.set_random_seed(args.seed)
+    mnist = load_mnist(args.mnist)
+    held_out, train = validation_split(len(mnist.x_train), args.validation_digits)
+    train_images, train_labels = mnist.x_train[train], mnist.y_train[train]
+    set_size = max(1000, args.samples // 10)
+    validation = make_set(args.seed + 1, set_size, mnist.x_train[held_out], mnist.y_train[held_out])
+
+    model = build_model()
+    steps_per_epoch = math.ceil(args.samples / args.batch_size)
+    model.compile(
+        optimizer=one_cycle_optimizer(args.max_learning_rate, args.epochs, steps_per_epoch), loss=ctc_loss
+    )
+    model.summary(print_fn=lambda line, **_: print(line))
+
+    started = time.perf_counter()
+    for epoch in range(args.epochs):
+        x, y = make_set(args.seed + 100 + epoch, args.samples, train_images, train_labels)
+        model.fit(
+            x,
+            y,
+            batch_size=args.batch_size,
+            initial_epoch=epoch,
+            epochs=epoch + 1,
+            verbose=1 if sys.stdout.isatty() else 2,
+        )
+        print(f"epoch {epoch + 1}: validation {measure(model, *validation)}", flush=True)
+    training_seconds = time.perf_counter() - started
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.output)
+    # The official test digits are used here, once, for the report; never for choosing anything.
+    test = make_set(args.seed + 2, set_size, mnist.x_test, mnist.y_test)
+    report = {
+        "validation": measure(model, *validation),
+        "test": measure(model, *test),
+        "training": {
+            "epochs": args.epochs,
+            "samples_per_epoch": args.samples,
+            "parameters": int(model.count_params()),
+            "training_seconds": round(training_seconds, 1),
+            "seed": args.seed,
+            "data_source": mnist.source,
+            "command": "python " + " ".join(sys.argv),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+        },
+    }
+    args.output.with_suffix(".report.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"test {report['test']}; model {args.output}; trained in {training_seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
