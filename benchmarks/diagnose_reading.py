@@ -34,9 +34,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from digitsight import reading  # noqa: E402
 
 
-def piece_texts(entry, probabilities: np.ndarray, pairs) -> set[str]:  # noqa: ANN001
-    """What a candidate piece may read as: its most likely digit, its most likely pair."""
+def piece_texts(entry, probabilities: np.ndarray, pairs, chains) -> set[str]:  # noqa: ANN001
+    """What a candidate piece may read as: its most likely digit, pair, and (a wide blob) row."""
+    from digitsight.chains import greedy_decode
+
     texts = set()
+    if entry.chain is not None and chains is not None:
+        texts.add(greedy_decode(chains[entry.chain]))
     if entry.crop is not None:
         texts.add(str(int(np.argmax(probabilities[entry.crop]))))
     if entry.pair is not None and pairs is not None:
@@ -44,11 +48,11 @@ def piece_texts(entry, probabilities: np.ndarray, pairs) -> set[str]:  # noqa: A
     return texts
 
 
-def line_can_read(plans: list, text: str, probabilities: np.ndarray, pairs) -> bool:  # noqa: ANN001
+def line_can_read(plans: list, text: str, probabilities: np.ndarray, pairs, chains) -> bool:  # noqa: ANN001
     """Whether some choice of cuts and readings of the line's blobs spells ``text`` (merges aside)."""
     reached = {0}  # how much of ``text`` the blobs so far can spell
     for plan in plans:
-        options = {key: piece_texts(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
+        options = {key: piece_texts(entry, probabilities, pairs, chains) for key, entry in plan.pieces.items()}
         after = set()
         todo = {(0, position) for position in reached}  # (cut point, position in text)
         seen = set()
@@ -80,7 +84,8 @@ def cause(sample, seen: reading.Candidates, classifier) -> str:  # noqa: ANN001
     probabilities = reading._with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
     texts = sample.label.split(" ")
     if len(texts) == len(seen.plans) and all(
-        line_can_read(plans, text, probabilities, seen.pairs) for plans, text in zip(seen.plans, texts, strict=True)
+        line_can_read(plans, text, probabilities, seen.pairs, seen.chains)
+        for plans, text in zip(seen.plans, texts, strict=True)
     ):
         return "scoring"
     return "candidates"

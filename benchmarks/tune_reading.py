@@ -37,6 +37,7 @@ GRID = {
     "ASPECT_WEIGHT": [0.05, 0.1, 0.25],
     "SPLIT_WEIGHT": [0.0, 0.3, 1.0],
     "CHAIN_WEIGHT": [0.0, 0.25, 0.5, 1.0, 2.0],
+    "CHAIN_ONLY_COST": [0.5, 1.0, 2.0, 4.0, np.inf],
 }
 
 
@@ -71,7 +72,7 @@ def number(seen: reading.Candidates) -> str:
     lines = []
     for line_plans in seen.plans:
         chosen = reading._best_line_reading(line_plans, probabilities, seen.pairs, seen.chains)
-        lines.append(reading._text(chosen, probabilities, seen.pairs))
+        lines.append(reading._text(chosen, probabilities, seen.pairs, seen.chains))
     return " ".join(lines)
 
 

@@ -100,16 +100,22 @@ def read_loaded(
     """
     notes = list(loaded.warnings)
     width, height = loaded.size
-    plans, crops, fields, probabilities, pairs, chains, scale = candidates(loaded, classifier, pair_model, chain_model)
-    probabilities = _with_second_opinion(probabilities, pairs, plans)
+    seen = candidates(loaded, classifier, pair_model, chain_model)
+    plans, crops, fields, rows, pairs, chains, scale = (
+        seen.plans, seen.crops, seen.fields, seen.rows, seen.pairs, seen.chains, seen.scale
+    )
+    probabilities = _with_second_opinion(seen.probabilities, pairs, plans)
 
     digits: list[Digit] = []
     lines: list[str] = []
     for line_index, line_plans in enumerate(plans):
         text = []
-        for entry, as_pair in _best_line_reading(line_plans, probabilities, pairs, chains):
-            if as_pair:
+        for entry, how in _best_line_reading(line_plans, probabilities, pairs, chains):
+            if how == PAIR:
                 found_digits = _pair_digits(entry, pairs, fields[entry.pair], line_index, scale, (width, height))
+            elif how == CHAIN:
+                columns, row_image = chains[entry.chain], rows[entry.chain]
+                found_digits = _chain_digits(entry, columns, row_image, line_index, scale, (width, height))
             else:
                 row = probabilities[entry.crop]
                 found_digits = [_digit(entry.blob, row, crops[entry.crop], line_index, scale, (width, height))]
@@ -135,6 +141,7 @@ class Candidates(NamedTuple):
     plans: list[list[_Plan]]  # per line, per blob
     crops: list[np.ndarray]  # the 28x28 images the plans' ``crop`` indices point to
     fields: list[np.ndarray]  # the pair images their ``pair`` indices point to
+    rows: list[np.ndarray]  # the chain model's images of wide blobs, which their ``chain`` indices point to
     probabilities: np.ndarray  # the digit classifier's, not yet mixed with the pair model's
     pairs: PairOutputs | None  # the pair model's outputs (None without one)
     chains: np.ndarray | None  # the chain model's (N, 32, 11) log-probabilities for the plans' ``chain`` images
@@ -167,7 +174,7 @@ def candidates(
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
     pairs = pair_model.read(np.stack(fields)) if fields else None
     chains = chain_model.read(np.stack(rows)) if rows else None
-    return Candidates(plans, crops, fields, probabilities, pairs, chains, scale)
+    return Candidates(plans, crops, fields, rows, probabilities, pairs, chains, scale)
 
 
 # A blob wider than this many line heights may be touching digits: score candidate splits.
@@ -214,6 +221,10 @@ CHAIN_WEIGHT = 0.5
 # How many partial readings of a wide blob are kept at each cut point: the chain model can only
 # pick among readings that survive this far.
 BEAM = 16
+# Where the chain model spells a wide blob in a way no piece-by-piece reading does, its own reading
+# is a candidate too, scored as the best piece-by-piece reading less this (in log-confidence).
+# CHAIN_WEIGHT and CHAIN_ONLY_COST were chosen on validation images 0-159 and checked on 160-479.
+CHAIN_ONLY_COST = 2.0
 # Below this confidence a digit is reported in the warnings.
 LOW_CONFIDENCE = 0.6
 
@@ -225,6 +236,11 @@ class _Piece:
     blob: Blob
     crop: int | None  # index in the digit classifier's batch: the piece as one digit
     pair: int | None  # index in the pair model's batch: the piece as two touching digits
+    chain: int | None = None  # index in the chain model's batch: the piece (a wide blob, whole) as a row
+
+
+# How a piece is read: as one digit (the classifier), two (the pair model) or a row (the chain model).
+DIGIT, PAIR, CHAIN = "digit", "pair", "chain"
 
 
 @dataclass
@@ -235,7 +251,6 @@ class _Plan:
     points: list[int]
     pieces: dict[tuple[int, int], _Piece]  # (i, j) -> the piece between cuts i and j
     merged: _Piece | None = None  # this blob and the next one as one digit, if plausible
-    chain: int | None = None  # index of the whole blob in the chain model's batch (wide blobs only)
 
 
 def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float]:
@@ -293,12 +308,13 @@ def _plan_line(
     for blob in line:
         plan = _Plan(blob, [0, blob.w], {})
         paths: list[int | np.ndarray] = [0, blob.w]
+        chain = None
         if blob.w > SPLIT_MIN_ASPECT * line_height:
             plan.points = [0, *cut_candidates(blob, line_height), blob.w]
             radius = max(1, int(CUT_RADIUS * line_height))
             paths = [0, *(cut_path(blob.mask, c, radius) for c in plan.points[1:-1]), blob.w]
             if rows is not None:
-                plan.chain = len(rows)
+                chain = len(rows)
                 rows.append(to_chain_field(blob.mask))
         for i, start in enumerate(plan.points):
             for j in range(i + 1, len(plan.points)):
@@ -312,6 +328,8 @@ def _plan_line(
                 if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
                     continue
                 plan.pieces[(i, j)] = candidate(piece, one, two)
+                if whole:
+                    plan.pieces[(i, j)] = replace(plan.pieces[(i, j)], chain=chain)
         plans.append(plan)
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
@@ -323,11 +341,11 @@ def _plan_line(
 
 def _best_line_reading(
     line_plans: list[_Plan], probabilities: np.ndarray, pairs: PairOutputs | None, chains: np.ndarray | None = None
-) -> list[tuple[_Piece, bool]]:
-    """The line's best reading: (piece, read as a pair?) left to right.
+) -> list[tuple[_Piece, str]]:
+    """The line's best reading: (piece, how it is read: DIGIT, PAIR or CHAIN) left to right.
 
-    Each blob read at its best (whole, cut into pieces, or as a pair), then the line at its
-    best: every blob on its own, or some neighbours merged into one digit.
+    Each blob read at its best (whole, cut into pieces, as a pair, as a row), then the line
+    at its best: every blob on its own, or some neighbours merged into one digit.
     """
     readings, totals = [], []
     for plan in line_plans:
@@ -335,7 +353,7 @@ def _best_line_reading(
         readings.append(reading)
         totals.append(total)
     best = [0.0]
-    choice: list[list[tuple[_Piece, bool]]] = [[]]
+    choice: list[list[tuple[_Piece, str]]] = [[]]
     for k in range(len(line_plans)):
         best.append(best[k] + totals[k])
         choice.append(choice[k] + readings[k])
@@ -344,25 +362,28 @@ def _best_line_reading(
             merged = best[k - 1] + _one_digit_score(union, probabilities, pairs)
             if merged > best[k + 1]:
                 best[k + 1] = merged
-                choice[k + 1] = choice[k - 1] + [(union, False)]
+                choice[k + 1] = choice[k - 1] + [(union, DIGIT)]
     return choice[-1]
 
 
 def _best_blob_reading(
     plan: _Plan, probabilities: np.ndarray, pairs: PairOutputs | None, chains: np.ndarray | None
-) -> tuple[list[tuple[_Piece, bool]], float]:
-    """The blob's best reading, (piece, read as a pair?) left to right, and its score.
+) -> tuple[list[tuple[_Piece, str]], float]:
+    """The blob's best reading, (piece, how it is read) left to right, and its score.
 
     The BEAM best ways to read it piece by piece (whole, cut, pairs); cutting must also get
-    past the pair model's word that the blob is one digit; and where the chain model read
-    the blob whole, each way gains CHAIN_WEIGHT x its log P(the digits read).
+    past the pair model's word that the blob is one digit. Where the chain model read the
+    blob whole, each way gains CHAIN_WEIGHT x its log P(the digits read), and the chain
+    model's own reading is a candidate too.
     """
+    from digitsight.chains import greedy_decode
     from digitsight.segment import top_partitions
 
     scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
     scores = {key: score for key, (score, _) in scored.items()}
-    use_chain = plan.chain is not None and chains is not None and CHAIN_WEIGHT > 0
-    doubt = _split_doubt(plan.pieces[(0, len(plan.points) - 1)], pairs)
+    whole = plan.pieces[(0, len(plan.points) - 1)]
+    use_chain = whole.chain is not None and chains is not None and CHAIN_WEIGHT > 0
+    doubt = _split_doubt(whole, pairs)
     options = []
     for total, keys in top_partitions(plan.points, scores, BEAM if use_chain else 1):
         if len(keys) > 1:
@@ -370,42 +391,55 @@ def _best_blob_reading(
         options.append((total, [(plan.pieces[key], scored[key][1]) for key in keys]))
     if len(options[0][1]) > 1:
         # Always weigh the blob whole against its cuts: the pair model may doubt every cut.
-        whole = (0, len(plan.points) - 1)
-        options.append((scores[whole], [(plan.pieces[whole], scored[whole][1])]))
+        key = (0, len(plan.points) - 1)
+        options.append((scores[key], [(whole, scored[key][1])]))
     if use_chain:
-        texts = [_text(reading, probabilities, pairs) for _, reading in options]
+        columns = chains[whole.chain]
+        texts = [_text(reading, probabilities, pairs, chains) for _, reading in options]
+        own = greedy_decode(columns)
+        if own and own not in texts:
+            options.append((max(total for total, _ in options) - CHAIN_ONLY_COST, [(whole, CHAIN)]))
+            texts.append(own)
         distinct = sorted(set(texts))  # many ways to cut a blob spell the same digits
-        known = dict(zip(distinct, log_likelihoods(chains[plan.chain], distinct), strict=True))
-        likelihoods = [known[text] for text in texts]
-        top = max(likelihoods)
+        known = dict(zip(distinct, log_likelihoods(columns, distinct), strict=True))
+        top = max(known.values())
         options = [
-            (total + CHAIN_WEIGHT * (likelihood - top), reading)
-            for (total, reading), likelihood in zip(options, likelihoods, strict=True)
+            (total + CHAIN_WEIGHT * (known[text] - top), reading)
+            for (total, reading), text in zip(options, texts, strict=True)
         ]
     total, reading = max(options, key=lambda option: option[0])
     return reading, total
 
 
-def _text(reading: list[tuple[_Piece, bool]], probabilities: np.ndarray, pairs: PairOutputs | None) -> str:
-    """The digits a blob's reading spells: each piece's likeliest digit, or its pair's two."""
+def _text(
+    reading: list[tuple[_Piece, str]],
+    probabilities: np.ndarray,
+    pairs: PairOutputs | None,
+    chains: np.ndarray | None = None,
+) -> str:
+    """The digits a blob's or line's reading spells: each piece's likeliest digit, pair or row."""
+    from digitsight.chains import greedy_decode
+
     text = ""
-    for entry, as_pair in reading:
-        if as_pair and pairs is not None:
+    for entry, how in reading:
+        if how == PAIR:
             text += f"{pairs.first[entry.pair].argmax()}{pairs.second[entry.pair].argmax()}"
+        elif how == CHAIN:
+            text += greedy_decode(chains[entry.chain])
         else:
             text += str(int(np.argmax(probabilities[entry.crop])))
     return text
 
 
-def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> tuple[float, bool]:
-    """(score, read as a pair?) of the better of the piece's readings: one digit, or two touching."""
+def _best_reading(entry: _Piece, probabilities: np.ndarray, pairs: PairOutputs | None) -> tuple[float, str]:
+    """(score, DIGIT or PAIR) of the better of the piece's readings: one digit, or two touching."""
     one = _one_digit_score(entry, probabilities, pairs)
     two = -np.inf
     if entry.pair is not None and pairs is not None:
         i = entry.pair
         log = np.log(np.maximum(1e-9, [pairs.count[i, TWO_DIGITS], pairs.first[i].max(), pairs.second[i].max()]))
         two = float(log.sum()) - 2 * PIECE_COST
-    return (two, True) if two > one else (one, False)
+    return (two, PAIR) if two > one else (one, DIGIT)
 
 
 def _split_doubt(whole: _Piece, pairs: PairOutputs | None) -> float:
@@ -503,6 +537,58 @@ def _pair_digits(
         box = Blob(x, blob.y + top, columns.stop - columns.start, bottom - top, part[top:bottom])
         digit = _digit(box, row, np.ascontiguousarray(window), line, scale, size)
         digits.append(replace(digit, confidence=digit.confidence * float(pairs.count[i, TWO_DIGITS])))
+    return digits
+
+
+def _chain_digits(
+    entry: _Piece, columns: np.ndarray, field: np.ndarray, line: int, scale: float, size: tuple[int, int]
+) -> list[Digit]:
+    """The digits of a blob read as a row by the chain model, each boxed where the model placed it.
+
+    The best path gives each digit a run of columns (4 field pixels each); the blob is split
+    half-way between neighbouring runs. A digit's confidence and top 3 are the model's in the
+    column where it is surest of it; its crop is the 28-pixel window of the field around it.
+    """
+    from digitsight.chains import BLANK
+    from digitsight.normalize import BOX, CHAIN_MAX_WIDTH
+    from digitsight.segment import Blob
+
+    blob = entry.blob
+    best = np.argmax(columns, axis=1)
+    runs: list[tuple[int, int, int]] = []  # (digit, first column, last column)
+    for t, value in enumerate(best):
+        if value == BLANK:
+            continue
+        if runs and runs[-1][0] == value and runs[-1][2] == t - 1:
+            runs[-1] = (int(value), runs[-1][1], t)
+        else:
+            runs.append((int(value), t, t))
+    # Field pixels -> blob columns, as ``to_chain_field`` placed the ink (by its box, centred).
+    ink_columns = np.flatnonzero(blob.mask.any(axis=0))
+    ink_x = int(ink_columns[0]) if ink_columns.size else 0
+    ink_w = int(ink_columns[-1]) + 1 - ink_x if ink_columns.size else blob.w
+    ink_rows = np.flatnonzero(blob.mask.any(axis=1))
+    ink_h = int(ink_rows[-1]) + 1 - int(ink_rows[0]) if ink_rows.size else blob.h
+    factor = min(BOX / ink_h, CHAIN_MAX_WIDTH / ink_w)
+    left = (field.shape[1] - max(1, round(ink_w * factor))) // 2
+
+    def to_blob(field_x: float) -> int:
+        return int(np.clip(round(ink_x + (field_x - left) / factor), 0, blob.w))
+
+    centres = [2.0 * (first + last + 1) for _, first, last in runs]  # 4 pixels per column
+    edges = [0] + [to_blob(2.0 * (a[2] + 1 + b[1])) for a, b in zip(runs, runs[1:], strict=False)] + [blob.w]
+    probabilities = np.exp(columns)
+    digits = []
+    for (value, first, last), centre, start, stop in zip(runs, centres, edges[:-1], edges[1:], strict=True):
+        peak = first + int(np.argmax(probabilities[first : last + 1, value]))
+        row = probabilities[peak, :BLANK] / probabilities[peak, :BLANK].sum()
+        row = row * probabilities[peak, value] / row[value]  # the digit's own column probability
+        part = blob.piece(start, max(stop, start + 1))
+        if part is None:  # no ink between the cuts: box the span, the blob's full height
+            part = Blob(blob.x + start, blob.y, max(1, stop - start), blob.h, np.zeros((blob.h, 1), np.uint8))
+        window = int(np.clip(round(centre) - 14, 0, field.shape[1] - 28))
+        crop = np.ascontiguousarray(field[:, window : window + 28])
+        digits.append(_digit(part, row, crop, line, scale, size))
     return digits
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -271,6 +272,7 @@ def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkey
 
     monkeypatch.setattr(Classifier, "probabilities", classifier_unsure)
     monkeypatch.setattr(PairModel, "read", pair_model_says_47)
+    monkeypatch.setattr("digitsight.reading.CHAIN_WEIGHT", 0.0)  # the chain model, which reads "24", has no say
     image = on_paper(ink_layer("24", touching=True, height=60))
     reading = read(image)
     assert reading.number == "47"
@@ -279,6 +281,41 @@ def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkey
     assert left.box[0] < right.box[0]
     assert left.box[0] + left.box[2] == right.box[0]  # the blob's box, split at one column
     assert left.crop.shape == right.crop.shape == (28, 28)
+
+
+def test_a_blob_only_the_chain_model_reads_gives_its_digits_where_it_saw_them(read, monkeypatch):
+    from digitsight.chains import BLANK, ChainModel
+
+    def classifier_unsure(self, crops):
+        return np.full((len(crops), 10), 0.1, np.float32)
+
+    def pair_model_unsure(self, fields):
+        flat = np.full((len(fields), 10), 0.1, np.float32)
+        return PairOutputs(np.full((len(fields), 3), 1 / 3, np.float32), flat, flat)
+
+    def chain_model_says_24(self, rows):
+        # Columns 0-31 of the 128-pixel field: a 2 around column 13, a 4 around column 18.
+        path = [BLANK] * 32
+        path[12:15], path[17:20] = [2, 2, 2], [4, 4, 4]
+        columns = np.full((len(rows), 32, BLANK + 1), 0.005, np.float32)
+        columns[:, np.arange(32), path] = 0.95
+        columns[:, 13] = 0.003
+        columns[:, 13, 2] = 0.97
+        return np.log(columns)
+
+    monkeypatch.setattr(Classifier, "probabilities", classifier_unsure)
+    monkeypatch.setattr(PairModel, "read", pair_model_unsure)
+    monkeypatch.setattr(ChainModel, "read", chain_model_says_24)
+    image = on_paper(ink_layer("24", touching=True, height=60))
+    reading = read(image)
+    assert reading.number == "24"
+    left, right = reading.digits
+    assert left.confidence == pytest.approx(0.97, abs=1e-5)  # where the model was surest of the 2
+    assert right.confidence == pytest.approx(0.95, abs=1e-5)
+    assert left.top3[0] == (2, pytest.approx(0.97, abs=1e-5)) and right.top3[0][0] == 4
+    # The blob is split half-way between the runs (columns 15-16: field pixels 64); each box holds ink.
+    assert left.box[0] < right.box[0] < left.box[0] + left.box[2] + 2
+    assert left.box[2] > 0 and right.box[2] > 0 and left.crop.shape == right.crop.shape == (28, 28)
 
 
 def test_a_blob_the_pair_model_knows_for_one_digit_is_not_cut_into_two(monkeypatch):
@@ -298,10 +335,10 @@ def test_a_blob_the_pair_model_knows_for_one_digit_is_not_cut_into_two(monkeypat
     pairs = PairOutputs(count, np.full((3, 10), 0.1, np.float32), np.full((3, 10), 0.1, np.float32))
 
     chosen = reading._best_line_reading([plan], probabilities, pairs)
-    assert [(entry.crop, as_pair) for entry, as_pair in chosen] == [(0, False)]  # read whole: one digit
+    assert [(entry.crop, how) for entry, how in chosen] == [(0, reading.DIGIT)]  # read whole: one digit
     monkeypatch.setattr(reading, "SPLIT_WEIGHT", 0.0)  # without the pair model's word, the cut wins
     chosen = reading._best_line_reading([plan], probabilities, pairs)
-    assert [(entry.crop, as_pair) for entry, as_pair in chosen] == [(1, False), (2, False)]
+    assert [(entry.crop, how) for entry, how in chosen] == [(1, reading.DIGIT), (2, reading.DIGIT)]
 
 
 def test_the_chain_model_picks_among_a_wide_blobs_readings(monkeypatch):
@@ -315,7 +352,8 @@ def test_the_chain_model_picks_among_a_wide_blobs_readings(monkeypatch):
     # three): each cut costs, a 7 a third as wide as tall is unlikely, and the classifier is no surer.
     spans = {(0, 3): (0, 30), (0, 1): (0, 10), (1, 2): (10, 10), (2, 3): (20, 10), (0, 2): (0, 20), (1, 3): (10, 20)}
     pieces = {key: reading._Piece(blob(x, w), k, None) for k, (key, (x, w)) in enumerate(spans.items())}
-    plan = reading._Plan(blob(0, 30), [0, 10, 20, 30], pieces, chain=0)
+    pieces[(0, 3)] = replace(pieces[(0, 3)], chain=0)
+    plan = reading._Plan(blob(0, 30), [0, 10, 20, 30], pieces)
     probabilities = np.full((6, 10), 0.1 / 9, np.float32)
     for row, digit in enumerate([4, 1, 1, 7, 1, 7]):
         probabilities[row, digit] = 0.9
@@ -327,7 +365,7 @@ def test_the_chain_model_picks_among_a_wide_blobs_readings(monkeypatch):
 
     def text(chains_or_none) -> str:
         chosen = reading._best_line_reading([plan], probabilities, None, chains_or_none)
-        return reading._text(chosen, probabilities, None)
+        return reading._text(chosen, probabilities, None, chains_or_none)
 
     assert text(None) == "4"  # piece by piece alone
     assert text(chains) == "117"
