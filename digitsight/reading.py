@@ -13,6 +13,7 @@ fragments merged or not.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -171,10 +172,17 @@ def candidates(
         _plan_line(line, crops, fields, rows if chain_model is not None else None, pair_model is not None)
         for line in found.lines
     ]
+    # The three calls are independent and TensorFlow releases the GIL while it works: run the
+    # smaller two beside the classifier, so that one reading's models overlap on the cores.
+    pairs_later = _MODEL_CALLS.submit(pair_model.read, np.stack(fields)) if fields else None
+    chains_later = _MODEL_CALLS.submit(chain_model.read, np.stack(rows)) if rows else None
     probabilities = classifier.probabilities(np.stack(crops)) if crops else np.zeros((0, 10), np.float32)
-    pairs = pair_model.read(np.stack(fields)) if fields else None
-    chains = chain_model.read(np.stack(rows)) if rows else None
+    pairs = pairs_later.result() if pairs_later else None
+    chains = chains_later.result() if chains_later else None
     return Candidates(plans, crops, fields, rows, probabilities, pairs, chains, scale)
+
+
+_MODEL_CALLS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="digitsight-models")
 
 
 # A blob wider than this many line heights may be touching digits: score candidate splits.
