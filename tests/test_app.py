@@ -188,8 +188,9 @@ def test_model_is_loaded_once_across_reruns(model: Path, monkeypatch: pytest.Mon
         at.button(key=f"example-{example['file']}").click().run()
         assert " ".join(shown_numbers(at)) == example["number"]
     assert_clean(at)
-    # Each of the two models, once: the digit classifier and the pair model.
-    assert sorted(Path(args[0]).name for args in loads) == sorted([model.name, "digitsight_pairs.keras"])
+    # Each of the three models, once: the digit classifier, the pair model and the chain model.
+    expected = [model.name, "digitsight_pairs.keras", "digitsight_chains.keras"]
+    assert sorted(Path(args[0]).name for args in loads) == sorted(expected)
 
 
 def test_read_aloud_plays_a_wav(model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
