@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from digitsight.chains import log_likelihoods
+from digitsight.chains import greedy_decode, log_likelihoods
 from digitsight.pairs import ONE_DIGIT, TWO_DIGITS
 
 if TYPE_CHECKING:
@@ -102,24 +102,22 @@ def read_loaded(
     notes = list(loaded.warnings)
     width, height = loaded.size
     seen = candidates(loaded, classifier, pair_model, chain_model)
-    plans, crops, fields, rows, pairs, chains, scale = (
-        seen.plans, seen.crops, seen.fields, seen.rows, seen.pairs, seen.chains, seen.scale
-    )
-    probabilities = _with_second_opinion(seen.probabilities, pairs, plans)
+    pairs, chains, scale = seen.pairs, seen.chains, seen.scale
+    probabilities = _with_second_opinion(seen.probabilities, pairs, seen.plans)
 
     digits: list[Digit] = []
     lines: list[str] = []
-    for line_index, line_plans in enumerate(plans):
+    for line_index, line_plans in enumerate(seen.plans):
         text = []
         for entry, how in _best_line_reading(line_plans, probabilities, pairs, chains):
             if how == PAIR:
-                found_digits = _pair_digits(entry, pairs, fields[entry.pair], line_index, scale, (width, height))
+                found_digits = _pair_digits(entry, pairs, seen.fields[entry.pair], line_index, scale, (width, height))
             elif how == CHAIN:
-                columns, row_image = chains[entry.chain], rows[entry.chain]
+                columns, row_image = chains[entry.chain], seen.rows[entry.chain]
                 found_digits = _chain_digits(entry, columns, row_image, line_index, scale, (width, height))
             else:
                 row = probabilities[entry.crop]
-                found_digits = [_digit(entry.blob, row, crops[entry.crop], line_index, scale, (width, height))]
+                found_digits = [_digit(entry.blob, row, seen.crops[entry.crop], line_index, scale, (width, height))]
             digits += found_digits
             text += [str(digit.value) for digit in found_digits]
         lines.append("".join(text))
@@ -384,7 +382,6 @@ def _best_blob_reading(
     blob whole, each way gains CHAIN_WEIGHT x its log P(the digits read), and the chain
     model's own reading is a candidate too.
     """
-    from digitsight.chains import greedy_decode
     from digitsight.segment import top_partitions
 
     scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
@@ -426,8 +423,6 @@ def _text(
     chains: np.ndarray | None = None,
 ) -> str:
     """The digits a blob's or line's reading spells: each piece's likeliest digit, pair or row."""
-    from digitsight.chains import greedy_decode
-
     text = ""
     for entry, how in reading:
         if how == PAIR:
