@@ -3,7 +3,7 @@
 The chain model is a CTC model: for each 4-pixel column of the blob it gives
 log-probabilities over the ten digits and a "blank" (nothing new here). The
 probability of a digit string is the sum over every way of spelling it out
-column by column (``log_likelihood``). ``reading`` adds that, weighted, to the
+column by column (``log_likelihoods``). ``reading`` adds that, weighted, to the
 score of each candidate reading of a wide blob, so that a cut that loses a 1 or
 splits a 0 in two has to get past a model that saw the whole blob.
 """
@@ -43,16 +43,26 @@ def load_chain_model(model_path: str | os.PathLike | None = None) -> ChainModel:
     return load_once(ChainModel, Path(model_path) if model_path else DEFAULT_CHAIN_MODEL_PATH)
 
 
+def best_path(columns: np.ndarray) -> list[tuple[int, int, int]]:
+    """The best path's digits, each with its run of columns: (digit, first column, last column).
+
+    Each column's likeliest class; a digit repeated in neighbouring columns is one digit,
+    blanks are dropped.
+    """
+    runs: list[tuple[int, int, int]] = []
+    for column, value in enumerate(np.argmax(columns, axis=1)):
+        if value == BLANK:
+            continue
+        if runs and runs[-1][0] == value and runs[-1][2] == column - 1:
+            runs[-1] = (runs[-1][0], runs[-1][1], column)
+        else:
+            runs.append((int(value), column, column))
+    return runs
+
+
 def greedy_decode(columns: np.ndarray) -> str:
-    """The best path's digits: each column's likeliest class, repeats merged, blanks dropped."""
-    best = np.argmax(columns, axis=1)
-    keep = (best != BLANK) & np.r_[True, best[1:] != best[:-1]]
-    return "".join(str(int(d)) for d in best[keep])
-
-
-def log_likelihood(columns: np.ndarray, digits: str) -> float:
-    """log P(``digits`` | image) under the model's per-column log-probabilities (T, 11): the CTC forward pass."""
-    return float(log_likelihoods(columns, [digits])[0])
+    """The best path's digits as a string."""
+    return "".join(str(digit) for digit, _, _ in best_path(columns))
 
 
 def log_likelihoods(columns: np.ndarray, texts: list[str]) -> np.ndarray:

@@ -300,9 +300,9 @@ def _plan_line(
     from digitsight.normalize import to_chain_field, to_mnist, to_pair_field
     from digitsight.segment import cut_candidates, cut_path
 
-    def candidate(piece: Blob, one: bool, two: bool) -> _Piece:
+    def candidate(piece: Blob, one: bool, two: bool, chain: int | None = None) -> _Piece:
         """``piece`` with its images added to the batches: as one digit if ``one``, as a pair if ``two``."""
-        entry = _Piece(piece, len(crops) if one else None, len(fields) if two else None)
+        entry = _Piece(piece, len(crops) if one else None, len(fields) if two else None, chain)
         if one:
             crops.append(to_mnist(piece.mask))
         if two:
@@ -333,9 +333,7 @@ def _plan_line(
                 piece = blob if whole else blob.piece(paths[i], paths[j])
                 if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
                     continue
-                plan.pieces[(i, j)] = candidate(piece, one, two)
-                if whole:
-                    plan.pieces[(i, j)] = replace(plan.pieces[(i, j)], chain=chain)
+                plan.pieces[(i, j)] = candidate(piece, one, two, chain if whole else None)
         plans.append(plan)
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
@@ -386,7 +384,8 @@ def _best_blob_reading(
 
     scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
     scores = {key: score for key, (score, _) in scored.items()}
-    whole = plan.pieces[(0, len(plan.points) - 1)]
+    whole_key = (0, len(plan.points) - 1)
+    whole = plan.pieces[whole_key]
     use_chain = whole.chain is not None and chains is not None and CHAIN_WEIGHT > 0
     doubt = _split_doubt(whole, pairs)
     options = []
@@ -396,8 +395,7 @@ def _best_blob_reading(
         options.append((total, [(plan.pieces[key], scored[key][1]) for key in keys]))
     if len(options[0][1]) > 1:
         # Always weigh the blob whole against its cuts: the pair model may doubt every cut.
-        key = (0, len(plan.points) - 1)
-        options.append((scores[key], [(whole, scored[key][1])]))
+        options.append((scores[whole_key], [(whole, scored[whole_key][1])]))
     if use_chain:
         columns = chains[whole.chain]
         texts = [_text(reading, probabilities, pairs, chains) for _, reading in options]
@@ -552,20 +550,12 @@ def _chain_digits(
     half-way between neighbouring runs. A digit's confidence and top 3 are the model's in the
     column where it is surest of it; its crop is the 28-pixel window of the field around it.
     """
-    from digitsight.chains import BLANK
+    from digitsight.chains import BLANK, best_path
     from digitsight.normalize import BOX, CHAIN_MAX_WIDTH
     from digitsight.segment import Blob
 
     blob = entry.blob
-    best = np.argmax(columns, axis=1)
-    runs: list[tuple[int, int, int]] = []  # (digit, first column, last column)
-    for t, value in enumerate(best):
-        if value == BLANK:
-            continue
-        if runs and runs[-1][0] == value and runs[-1][2] == t - 1:
-            runs[-1] = (int(value), runs[-1][1], t)
-        else:
-            runs.append((int(value), t, t))
+    runs = best_path(columns)
     # Field pixels -> blob columns, as ``to_chain_field`` placed the ink (by its box, centred).
     ink_columns = np.flatnonzero(blob.mask.any(axis=0))
     ink_x = int(ink_columns[0]) if ink_columns.size else 0

@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 from digit_images import ink_layer
 
-from digitsight.chains import BLANK, ChainModel, greedy_decode, load_chain_model, log_likelihood
+from digitsight.chains import BLANK, ChainModel, best_path, greedy_decode, load_chain_model, log_likelihoods
 from digitsight.normalize import to_chain_field
+
+
+def log_likelihood(columns: np.ndarray, text: str) -> float:
+    return float(log_likelihoods(columns, [text])[0])
 
 
 def columns_for(path: list[int], sure: float = 0.9) -> np.ndarray:
@@ -21,6 +25,14 @@ def test_greedy_decoding_merges_repeats_and_drops_blanks():
     b = BLANK
     assert greedy_decode(columns_for([b, 1, 1, b, 1, 7, 7, b, b, 0])) == "1170"
     assert greedy_decode(columns_for([b, b, b])) == ""
+    assert best_path(columns_for([b, 1, 1, b, 1, 7, 7, b, b, 0])) == [(1, 1, 2), (1, 4, 4), (7, 5, 6), (0, 9, 9)]
+
+
+def test_one_pass_scores_many_strings_as_it_scores_each():
+    columns = columns_for([BLANK, 3, BLANK, 5, 5, BLANK, 1, BLANK], sure=0.7)
+    texts = ["351", "35", "3", "3551"]
+    together = log_likelihoods(columns, texts)
+    np.testing.assert_allclose(together, [log_likelihood(columns, text) for text in texts])
 
 
 def test_the_likelihood_of_a_string_sums_every_path_that_spells_it():
