@@ -28,12 +28,8 @@ Run:
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
-import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -41,14 +37,11 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from train import one_cycle_optimizer  # noqa: E402 - the digit classifier's recipe (training/train.py)
-from train_pairs import compose, glyph  # noqa: E402 - the pair model's touching digits
+from train_pairs import compose, glyph, train_on_fresh_sets  # noqa: E402 - the pair model's digits and recipe
 
 from digitsight.chains import BLANK, MAX_DIGITS, greedy_decode  # noqa: E402
-from digitsight.data import load_mnist, validation_split  # noqa: E402
 from digitsight.normalize import CHAIN_FIELD, to_chain_field  # noqa: E402
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_chains.keras"
@@ -137,56 +130,7 @@ def measure(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict:
 
 
 def main() -> None:
-    args = parse_args()
-    keras.utils.set_random_seed(args.seed)
-    mnist = load_mnist(args.mnist)
-    held_out, train = validation_split(len(mnist.x_train), args.validation_digits)
-    train_images, train_labels = mnist.x_train[train], mnist.y_train[train]
-    set_size = max(1000, args.samples // 10)
-    validation = make_set(args.seed + 1, set_size, mnist.x_train[held_out], mnist.y_train[held_out])
-
-    model = build_model()
-    steps_per_epoch = math.ceil(args.samples / args.batch_size)
-    model.compile(
-        optimizer=one_cycle_optimizer(args.max_learning_rate, args.epochs, steps_per_epoch), loss=ctc_loss
-    )
-    model.summary(print_fn=lambda line, **_: print(line))
-
-    started = time.perf_counter()
-    for epoch in range(args.epochs):
-        x, y = make_set(args.seed + 100 + epoch, args.samples, train_images, train_labels)
-        model.fit(
-            x,
-            y,
-            batch_size=args.batch_size,
-            initial_epoch=epoch,
-            epochs=epoch + 1,
-            verbose=1 if sys.stdout.isatty() else 2,
-        )
-        print(f"epoch {epoch + 1}: validation {measure(model, *validation)}", flush=True)
-    training_seconds = time.perf_counter() - started
-
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    model.save(args.output)
-    # The official test digits are used here, once, for the report; never for choosing anything.
-    test = make_set(args.seed + 2, set_size, mnist.x_test, mnist.y_test)
-    report = {
-        "validation": measure(model, *validation),
-        "test": measure(model, *test),
-        "training": {
-            "epochs": args.epochs,
-            "samples_per_epoch": args.samples,
-            "parameters": int(model.count_params()),
-            "training_seconds": round(training_seconds, 1),
-            "seed": args.seed,
-            "data_source": mnist.source,
-            "command": "python " + " ".join(sys.argv),
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
-            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
-        },
-    }
-    args.output.with_suffix(".report.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"test {report['test']}; model {args.output}; trained in {training_seconds:.0f} s")
+    train_on_fresh_sets(parse_args(), build_model, ctc_loss, make_set, measure)
 
 
 if __name__ == "__main__":

@@ -233,7 +233,20 @@ def measure(model: keras.Model, x: np.ndarray, y: dict) -> dict:
 
 
 def main() -> None:
-    args = parse_args()
+    digit_loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=IGNORE)
+    loss = {"count": "sparse_categorical_crossentropy", "first": digit_loss, "second": digit_loss}
+    train_on_fresh_sets(parse_args(), build_model, loss, make_set, measure)
+
+
+def train_on_fresh_sets(args: argparse.Namespace, build_model, loss, make_set, measure) -> None:  # noqa: ANN001
+    """The recipe this model and the chain model share (``train_chains.py``), start to finish.
+
+    A validation set from the held-out training digits; a fresh training set drawn from the
+    other training digits every epoch, under the classifier's one-cycle schedule; the model
+    saved to ``args.output``, and a report beside it: ``measure`` on the validation set and,
+    once, on a set made from the MNIST test digits. ``make_set(seed, size, images, labels)``
+    gives (x, y); ``measure(model, x, y)`` a dict of figures.
+    """
     keras.utils.set_random_seed(args.seed)
     mnist = load_mnist(args.mnist)
     held_out, train = validation_split(len(mnist.x_train), args.validation_digits)
@@ -243,11 +256,7 @@ def main() -> None:
 
     model = build_model()
     steps_per_epoch = math.ceil(args.samples / args.batch_size)
-    digit_loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=IGNORE)
-    model.compile(
-        optimizer=one_cycle_optimizer(args.max_learning_rate, args.epochs, steps_per_epoch),
-        loss={"count": "sparse_categorical_crossentropy", "first": digit_loss, "second": digit_loss},
-    )
+    model.compile(optimizer=one_cycle_optimizer(args.max_learning_rate, args.epochs, steps_per_epoch), loss=loss)
     model.summary(print_fn=lambda line, **_: print(line))
 
     started = time.perf_counter()
