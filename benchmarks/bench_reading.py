@@ -92,16 +92,17 @@ def main() -> int:
 
     import synthetic
 
-    from digitsight.chains import load_chain_model
-    from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
-    from digitsight.pairs import load_pair_model
-    from digitsight.reading import read_loaded
+    from digitsight.reading import load_models, read_loaded
 
     started = time.perf_counter()
-    classifier = load_classifier(args.model)
-    pair_model = None if args.no_pairs else load_pair_model(args.pair_model)
-    chain_model = None if args.no_chains else load_chain_model(args.chain_model)
+    classifier, pair_model, chain_model = load_models(
+        args.model,
+        pair_model_path=args.pair_model,
+        chain_model_path=args.chain_model,
+        pairs=not args.no_pairs,
+        chains=not args.no_chains,
+    )
     print(f"models loaded in {time.perf_counter() - started:.1f} s")
 
     def read(image):  # noqa: ANN001, ANN202 - what digitsight.read does, with the models chosen above

@@ -95,10 +95,7 @@ def main() -> None:
     import synthetic
     import tune_reading  # its ``number``: what read_loaded reports, from the candidates
 
-    from digitsight.chains import load_chain_model
-    from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
-    from digitsight.pairs import load_pair_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-category", type=int, default=160, help="images per category")
@@ -107,7 +104,7 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print each misread image")
     args = parser.parse_args()
 
-    classifier, pair_model, chain_model = load_classifier(), load_pair_model(), load_chain_model()
+    classifier, pair_model, chain_model = reading.load_models()
     categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
     print(f"{'category':<15}{'images':>7}{'misread':>9}{'classifier':>12}{'scoring':>9}{'candidates':>12}")
     for category in categories:

@@ -51,12 +51,9 @@ def validation_candidates(
     """(category, true number, candidates) for images ``first`` to ``first + per_category`` of each category."""
     import synthetic
 
-    from digitsight.chains import load_chain_model
-    from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
-    from digitsight.pairs import load_pair_model
 
-    models = load_classifier(model), load_pair_model(pair_model), load_chain_model(chain_model)
+    models = reading.load_models(model, pair_model_path=pair_model, chain_model_path=chain_model)
     found = []
     for category in synthetic.CATEGORIES:
         for index in range(first, first + per_category):

@@ -35,14 +35,10 @@ def reading_record(file: str, reading, ms: float) -> dict:  # noqa: ANN001 - a R
 
 def run_read(args: argparse.Namespace) -> int:
     """Read every image in ``args.images``; returns the exit code (1 if any file failed)."""
-    from digitsight.chains import load_chain_model
-    from digitsight.classifier import load_classifier
     from digitsight.imaging import load_image
-    from digitsight.pairs import load_pair_model
-    from digitsight.reading import read_loaded
+    from digitsight.reading import load_models, read_loaded
 
-    classifier = load_classifier(args.model)  # a bad model fails the whole run, before any image
-    pair_model, chain_model = load_pair_model(), load_chain_model()
+    models = load_models(args.model)  # a bad model fails the whole run, before any image
     out_dir = Path(args.annotate) if args.annotate else None
     written: set[Path] = set()
     readings = []
@@ -51,7 +47,7 @@ def run_read(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         try:
             loaded = load_image(Path(file))
-            reading = read_loaded(loaded, classifier, pair_model, chain_model)
+            reading = read_loaded(loaded, *models)
             ms = (time.perf_counter() - started) * 1000
             if out_dir is not None:
                 _write_annotated(out_dir, file, loaded, reading, written)

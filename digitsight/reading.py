@@ -71,6 +71,38 @@ class Reading:
         }
 
 
+class Models(NamedTuple):
+    """The models reading uses: ``read_loaded(loaded, *models)``."""
+
+    classifier: Classifier
+    pair_model: PairModel | None  # None: touching digits are read by cutting them apart only
+    chain_model: ChainModel | None  # None: a wide blob's readings are scored piece by piece only
+
+
+def load_models(
+    model_path: str | os.PathLike | None = None,
+    *,
+    pair_model_path: str | os.PathLike | None = None,
+    chain_model_path: str | os.PathLike | None = None,
+    pairs: bool = True,
+    chains: bool = True,
+) -> Models:
+    """Every model reading uses, each loaded once per process (the shipped ones unless a path is given).
+
+    ``pairs=False`` or ``chains=False`` leaves that model out. Raises ``DigitSightError``
+    for a missing or unreadable model file.
+    """
+    from digitsight.chains import load_chain_model
+    from digitsight.classifier import load_classifier
+    from digitsight.pairs import load_pair_model
+
+    return Models(
+        load_classifier(model_path),
+        load_pair_model(pair_model_path) if pairs else None,
+        load_chain_model(chain_model_path) if chains else None,
+    )
+
+
 def read(image: object, *, model_path: str | os.PathLike | None = None) -> Reading:
     """Read the handwritten number in ``image``.
 
@@ -79,13 +111,10 @@ def read(image: object, *, model_path: str | os.PathLike | None = None) -> Readi
     input that is not a readable image; an image without digits gives an empty
     Reading with a warning. Safe to call from several threads at once.
     """
-    from digitsight.chains import load_chain_model
-    from digitsight.classifier import load_classifier
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
-    from digitsight.pairs import load_pair_model
 
     loaded = load_image(image, max_pixels=PROCESS_MAX_PIXELS)
-    return read_loaded(loaded, load_classifier(model_path), load_pair_model(), load_chain_model())
+    return read_loaded(loaded, *load_models(model_path))
 
 
 def read_loaded(

@@ -44,13 +44,9 @@ def classifier() -> Classifier:
 
 @st.cache_resource(show_spinner="Loading the model (once per server)...")
 def cached_classifier(path: str) -> Classifier:
-    from digitsight.chains import load_chain_model
-    from digitsight.classifier import load_classifier
-    from digitsight.pairs import load_pair_model
+    from digitsight.reading import load_models
 
-    load_pair_model()  # read() needs them too: load them under the same spinner
-    load_chain_model()
-    return load_classifier(path)
+    return load_models(path).classifier  # read() needs the others too: load them under the same spinner
 
 
 def model_path() -> Path:

@@ -413,3 +413,13 @@ def _real_world_labels() -> dict[str, str]:
 def test_real_world_images(read, name):
     labels = _real_world_labels()
     assert read(REALWORLD / name).number == labels[name]
+
+
+def test_load_models_loads_each_model_once_and_leaves_out_what_it_is_told(shipped_model_path, tmp_path):
+    models = reading.load_models(shipped_model_path)
+    assert all(model is not None for model in models)
+    assert all(again is first for again, first in zip(reading.load_models(shipped_model_path), models, strict=True))
+    without = reading.load_models(shipped_model_path, pairs=False, chains=False)
+    assert without.classifier is models.classifier and without.pair_model is None and without.chain_model is None
+    with pytest.raises(DigitSightError, match="not found"):
+        reading.load_models(shipped_model_path, chain_model_path=tmp_path / "missing.keras")
