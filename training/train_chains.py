@@ -53,7 +53,7 @@ PADDING = -1  # label past the end of a chain
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=14)
     parser.add_argument("--samples", type=int, default=60_000, help="images drawn per epoch")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--max-learning-rate", type=float, default=3e-3)
