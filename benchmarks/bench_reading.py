@@ -116,8 +116,7 @@ def main() -> int:
     # How many images hold only digits the classifier reads right as the raw MNIST images (no
     # segmentation, no rendering): about what a perfect pipeline would read, for the classifier
     # is the limit there (rendering rescues a digit now and then, so it is not a strict bound).
-    digit_images, digit_labels = synthetic.digits(args.source)
-    raw_right = classifier.probabilities(digit_images.astype(np.float32) / 255).argmax(axis=1) == digit_labels
+    raw_right = synthetic.raw_right(args.source, classifier)
 
     print(f"\nsynthetic images from MNIST {args.source.upper()} digits, {args.per_category} per category")
     print(f"{'category':<16}{'images':>7}{'exact':>9}{'CER':>8}{'median ms':>11}{'exact, 95% CI':>15}{'raw right':>11}")

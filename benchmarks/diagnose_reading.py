@@ -73,13 +73,12 @@ def line_can_read(plans: list, text: str, probabilities: np.ndarray, pairs, chai
     return len(text) in reached
 
 
-def cause(sample, seen: reading.Candidates, classifier) -> str:  # noqa: ANN001
-    """Why ``sample``, whose candidates are ``seen``, is misread: classifier, scoring or candidates."""
-    import synthetic
+def cause(sample, seen: reading.Candidates, raw_right: np.ndarray) -> str:  # noqa: ANN001
+    """Why ``sample``, whose candidates are ``seen``, is misread: classifier, scoring or candidates.
 
-    images, labels = synthetic.digits("validation")
-    raw = classifier.probabilities(images[list(sample.digits)][..., None].astype(np.float32) / 255)
-    if (raw.argmax(axis=1) != labels[list(sample.digits)]).any():
+    ``raw_right``: ``synthetic.raw_right`` for the validation digits.
+    """
+    if not raw_right[list(sample.digits)].all():
         return "classifier"
     probabilities = reading._with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
     texts = sample.label.split(" ")
@@ -104,7 +103,8 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print each misread image")
     args = parser.parse_args()
 
-    classifier, pair_model, chain_model = reading.load_models()
+    models = reading.load_models()
+    raw_right = synthetic.raw_right("validation", models.classifier)
     categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
     print(f"{'category':<15}{'images':>7}{'misread':>9}{'classifier':>12}{'scoring':>9}{'candidates':>12}")
     for category in categories:
@@ -113,11 +113,11 @@ def main() -> None:
             sample = synthetic.make_image(category, index, "validation")
             # Segmented and read by the models once: the number, and the candidates it came from.
             loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
-            seen = reading.candidates(loaded, classifier, pair_model, chain_model)
+            seen = reading.candidates(loaded, *models)
             number = tune_reading.number(seen)
             if number == sample.label:
                 continue
-            why = cause(sample, seen, classifier)
+            why = cause(sample, seen, raw_right)
             causes[why] += 1
             if args.list:
                 print(f"  {category} {index}: {sample.label!r} read as {number!r} ({why})")

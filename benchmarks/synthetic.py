@@ -55,6 +55,16 @@ def digits(source: str) -> tuple[np.ndarray, np.ndarray]:
     return _digits(source)  # (``photo_of_size`` has an argument named ``digits``, hence two names)
 
 
+def raw_right(source: str, classifier) -> np.ndarray:  # noqa: ANN001 - a digitsight Classifier
+    """Whether ``classifier`` reads each digit of ``source`` right as the raw 28x28 MNIST image (bool per digit).
+
+    Index it with ``Sample.digits``: an image whose digits are not all right is lost to the
+    classifier, whatever the pipeline does.
+    """
+    images, labels = _digits(source)
+    return classifier.probabilities(images.astype(np.float32) / 255).argmax(axis=1) == labels
+
+
 @lru_cache(maxsize=2)
 def _digits(source: str) -> tuple[np.ndarray, np.ndarray]:
     from digitsight.data import load_mnist, validation_split
