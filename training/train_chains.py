@@ -27,7 +27,6 @@ Run:
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -39,7 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from train_pairs import compose, glyph, train_on_fresh_sets  # noqa: E402 - the pair model's digits and recipe
+from train_pairs import compose, glyph, parse_args, train_on_fresh_sets  # noqa: E402 - the pair model's digits and recipe
 
 from digitsight.chains import BLANK, MAX_DIGITS, greedy_decode  # noqa: E402
 from digitsight.normalize import CHAIN_FIELD, to_chain_field  # noqa: E402
@@ -49,19 +48,6 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_ch
 LENGTHS = (1, 2, 3, 4, 5, 6, 7, 8)
 LENGTH_SHARE = (0.08, 0.3, 0.25, 0.15, 0.09, 0.06, 0.04, 0.03)
 PADDING = -1  # label past the end of a chain
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=14)
-    parser.add_argument("--samples", type=int, default=60_000, help="images drawn per epoch")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--max-learning-rate", type=float, default=3e-3)
-    parser.add_argument("--validation-digits", type=int, default=5000, help="training digits held out")
-    parser.add_argument("--seed", type=int, default=8765)
-    parser.add_argument("--mnist", help="MNIST source: an .npz or a folder with the four IDX files")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the .keras model")
-    return parser.parse_args()
 
 
 def make_sample(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -130,7 +116,8 @@ def measure(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict:
 
 
 def main() -> None:
-    train_on_fresh_sets(parse_args(), build_model, ctc_loss, make_set, measure)
+    args = parse_args(__doc__, epochs=14, samples=60_000, seed=8765, output=DEFAULT_OUTPUT)
+    train_on_fresh_sets(args, build_model, ctc_loss, make_set, measure)
 
 
 if __name__ == "__main__":

@@ -56,16 +56,17 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_pa
 IGNORE = -1  # label of an output that does not apply (the second digit of a single digit)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--samples", type=int, default=120_000, help="images drawn per epoch")
+def parse_args(docstring: str, *, epochs: int, samples: int, seed: int, output: Path) -> argparse.Namespace:
+    """The command line of a script that trains with ``train_on_fresh_sets``: its defaults are the script's own."""
+    parser = argparse.ArgumentParser(description=docstring.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--samples", type=int, default=samples, help="images drawn per epoch")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--max-learning-rate", type=float, default=3e-3)
     parser.add_argument("--validation-digits", type=int, default=5000, help="training digits held out")
-    parser.add_argument("--seed", type=int, default=4321)
+    parser.add_argument("--seed", type=int, default=seed)
     parser.add_argument("--mnist", help="MNIST source: an .npz or a folder with the four IDX files")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the .keras model")
+    parser.add_argument("--output", type=Path, default=output, help="where to write the .keras model")
     return parser.parse_args()
 
 
@@ -235,7 +236,8 @@ def measure(model: keras.Model, x: np.ndarray, y: dict) -> dict:
 def main() -> None:
     digit_loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=IGNORE)
     loss = {"count": "sparse_categorical_crossentropy", "first": digit_loss, "second": digit_loss}
-    train_on_fresh_sets(parse_args(), build_model, loss, make_set, measure)
+    args = parse_args(__doc__, epochs=10, samples=120_000, seed=4321, output=DEFAULT_OUTPUT)
+    train_on_fresh_sets(args, build_model, loss, make_set, measure)
 
 
 def train_on_fresh_sets(args: argparse.Namespace, build_model, loss, make_set, measure) -> None:  # noqa: ANN001
