@@ -80,7 +80,7 @@ def cause(sample, seen: reading.Candidates, raw_right: np.ndarray) -> str:  # no
     """
     if not raw_right[list(sample.digits)].all():
         return "classifier"
-    probabilities = reading._with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
+    probabilities = reading.choose(seen).probabilities
     texts = sample.label.split(" ")
     if len(texts) == len(seen.plans) and all(
         line_can_read(plans, text, probabilities, seen.pairs, seen.chains)
@@ -92,7 +92,6 @@ def cause(sample, seen: reading.Candidates, raw_right: np.ndarray) -> str:  # no
 
 def main() -> None:
     import synthetic
-    import tune_reading  # its ``number``: what read_loaded reports, from the candidates
 
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 
@@ -114,7 +113,7 @@ def main() -> None:
             # Segmented and read by the models once: the number, and the candidates it came from.
             loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
             seen = reading.candidates(loaded, *models)
-            number = tune_reading.number(seen)
+            number = reading.choose(seen).number
             if number == sample.label:
                 continue
             why = cause(sample, seen, raw_right)

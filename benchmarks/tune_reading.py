@@ -63,16 +63,6 @@ def validation_candidates(
     return found
 
 
-def number(seen: reading.Candidates) -> str:
-    """The number ``reading.read_loaded`` would report from ``seen``, with the weights now set in ``reading``."""
-    probabilities = reading._with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
-    lines = []
-    for line_plans in seen.plans:
-        chosen = reading._best_line_reading(line_plans, probabilities, seen.pairs, seen.chains)
-        lines.append(reading._text(chosen, probabilities, seen.pairs, seen.chains))
-    return " ".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-category", type=int, default=160, help="images per synthetic category")
@@ -92,7 +82,7 @@ def main() -> None:
     for values in itertools.product(*grid):
         for name, value in zip(GRID, values, strict=True):
             setattr(reading, name, value)
-        right = [number(seen) == label for _, label, seen in images]
+        right = [reading.choose(seen).number == label for _, label, seen in images]
         touching = [ok for ok, (category, *_) in zip(right, images, strict=True) if category == "touching"]
         results.append((float(np.mean(right)), float(np.mean(touching)), values))
     results.sort(key=lambda result: result[:2], reverse=True)

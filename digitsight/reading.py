@@ -132,13 +132,14 @@ def read_loaded(
     width, height = loaded.size
     seen = candidates(loaded, classifier, pair_model, chain_model)
     pairs, chains, scale = seen.pairs, seen.chains, seen.scale
-    probabilities = _with_second_opinion(seen.probabilities, pairs, seen.plans)
+    choice = choose(seen)
+    probabilities = choice.probabilities
 
     digits: list[Digit] = []
     lines: list[str] = []
-    for line_index, line_plans in enumerate(seen.plans):
+    for line_index, line_reading in enumerate(choice.lines):
         text = []
-        for entry, how in _best_line_reading(line_plans, probabilities, pairs, chains):
+        for entry, how in line_reading:
             if how == PAIR:
                 found_digits = _pair_digits(entry, pairs, seen.fields[entry.pair], line_index, scale, (width, height))
             elif how == CHAIN:
@@ -207,6 +208,25 @@ def candidates(
     pairs = pairs_later.result() if pairs_later else None
     chains = chains_later.result() if chains_later else None
     return Candidates(plans, crops, fields, rows, probabilities, pairs, chains, scale)
+
+
+class Choice(NamedTuple):
+    """What reading makes of an image's candidates."""
+
+    probabilities: np.ndarray  # the classifier's, each mixed with the pair model's second opinion
+    lines: list[list[tuple[_Piece, str]]]  # per line, its best reading: (piece, DIGIT, PAIR or CHAIN) left to right
+    number: str  # the digits those readings spell, lines joined by one space: ``Reading.number``
+
+
+def choose(seen: Candidates) -> Choice:
+    """The second half of ``read_loaded``: each line's best reading, scored with the weights now set here.
+
+    ``benchmarks/tune_reading.py`` calls it once per combination of weights on the same candidates.
+    """
+    probabilities = _with_second_opinion(seen.probabilities, seen.pairs, seen.plans)
+    lines = [_best_line_reading(line_plans, probabilities, seen.pairs, seen.chains) for line_plans in seen.plans]
+    number = " ".join(_text(line, probabilities, seen.pairs, seen.chains) for line in lines)
+    return Choice(probabilities, lines, number)
 
 
 _MODEL_CALLS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="digitsight-models")

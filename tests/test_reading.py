@@ -423,3 +423,36 @@ def test_load_models_loads_each_model_once_and_leaves_out_what_it_is_told(shippe
     assert without.classifier is models.classifier and without.pair_model is None and without.chain_model is None
     with pytest.raises(DigitSightError, match="not found"):
         reading.load_models(shipped_model_path, chain_model_path=tmp_path / "missing.keras")
+
+
+def test_choose_spells_the_number_read_loaded_reports(shipped_model_path, monkeypatch):
+    # ``choose(candidates(...)).number`` is what the tuning and diagnosis scripts score; it must
+    # be the number ``read`` reports, however each piece was read (one digit, a pair, a row).
+    from digitsight.chains import BLANK, ChainModel
+    from digitsight.imaging import load_image
+
+    def chain_model_says_29(self, rows):
+        path = [BLANK] * 32
+        path[10:13], path[18:21] = [2, 2, 2], [9, 9, 9]
+        columns = np.full((len(rows), 32, BLANK + 1), 0.005, np.float32)
+        columns[:, np.arange(32), path] = 0.95
+        return np.log(columns)
+
+    models = reading.load_models(shipped_model_path)
+    images = [
+        on_paper(ink_layer("4172", touching=True)),
+        on_paper(ink_layer("5031", touching=True)),
+        photo_like(ink_layer("2704"), seed=1, angle=6),
+        on_paper(ink_layer("12 907")),
+    ]
+    kinds = set()
+    for chain_says_29 in (False, True):
+        if chain_says_29:  # a reading no cut spells: the chain model's own reading wins each wide blob
+            monkeypatch.setattr(ChainModel, "read", chain_model_says_29)
+            monkeypatch.setattr(reading, "CHAIN_ONLY_COST", -10.0)
+        for image in images:
+            loaded = load_image(image)
+            choice = reading.choose(reading.candidates(loaded, *models))
+            assert choice.number == reading.read_loaded(loaded, *models).number
+            kinds |= {how for line in choice.lines for _, how in line}
+    assert kinds == {reading.DIGIT, reading.PAIR, reading.CHAIN}
