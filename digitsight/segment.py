@@ -696,20 +696,21 @@ def cut_path(mask: np.ndarray, column: int, radius: int) -> np.ndarray:
     cost = np.where(mask[:, low:high] > 0, 10.0, 1.0)
     # Prefer the straight cut where the choice is free: a small cost for leaving the column.
     cost += 0.05 * np.abs(np.arange(low, high) - column)[None, :]
-    total = cost[0].copy()
-    moves = np.zeros(cost.shape, dtype=np.int8)
+    # reach[row, 1 + c]: the cost of the cheapest path from the top to column c of ``row``;
+    # the infinite ends keep the path inside the band.
+    reach = np.full((height, cost.shape[1] + 2), np.inf)
+    reach[0, 1:-1] = cost[0]
     for row in range(1, height):
-        left = np.concatenate(([np.inf], total[:-1]))
-        right = np.concatenate((total[1:], [np.inf]))
-        stacked = np.stack([left, total, right])
-        choice = np.argmin(stacked, axis=0)
-        moves[row] = choice - 1
-        total = stacked[choice, np.arange(total.size)] + cost[row]
+        above = reach[row - 1]
+        reach[row, 1:-1] = np.minimum(np.minimum(above[:-2], above[1:-1]), above[2:]) + cost[row]
+    # Back up from the cheapest bottom column; of equal costs, the left step wins, then straight up.
     path = np.empty(height, dtype=np.int64)
-    position = int(np.argmin(total))
+    position = int(np.argmin(reach[-1, 1:-1]))
     for row in range(height - 1, -1, -1):
         path[row] = position
-        position += int(moves[row, position]) if row > 0 else 0
+        if row > 0:
+            left, straight, right = reach[row - 1, position : position + 3]
+            position += -1 if left <= straight and left <= right else 1 if right < straight else 0
     return path + low
 
 
