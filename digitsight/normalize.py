@@ -9,6 +9,8 @@ half as wide as the digit both read worse than an MNIST-like stroke.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 BOX = 20  # the digit's longer side, in pixels, inside the 28x28 field
@@ -116,15 +118,48 @@ def to_chain_field(mask: np.ndarray) -> np.ndarray:
     return _to_row_field(mask, CHAIN_FIELD, CHAIN_MAX_WIDTH)
 
 
+class RowPlacement(NamedTuple):
+    """Where ``to_pair_field`` or ``to_chain_field`` put a mask's ink, column-wise."""
+
+    ink_x: float  # the mask column (stroke-adjusted ink) that lands at field column ``left``
+    scale: float  # field pixels per mask pixel
+    left: int  # the field column where the ink begins
+
+    def to_mask(self, field_x: float) -> float:
+        """The mask column that field column ``field_x`` shows."""
+        return self.ink_x + (field_x - self.left) / self.scale
+
+
+def chain_placement(mask: np.ndarray) -> RowPlacement | None:
+    """Where ``to_chain_field(mask)`` puts the mask's ink; None if it holds none."""
+    placed = _row_ink(mask, CHAIN_FIELD, CHAIN_MAX_WIDTH)
+    return placed[1] if placed else None
+
+
 def _to_row_field(mask: np.ndarray, shape: tuple[int, int], max_width: int) -> np.ndarray:
     """Digits side by side -> ``shape``: the ink 20 pixels tall (at most ``max_width`` wide), centred by its box."""
-    binary = _cropped(mask)
-    if binary is None:
+    placed = _row_ink(mask, shape, max_width)
+    if placed is None:
         return np.zeros(shape, dtype=np.float32)
-    binary = _cropped(adjust_stroke(binary, size=binary.shape[0]))
-    height, width = binary.shape
-    field = _placed(binary, min(BOX / height, max_width / width), shape)
-    return np.clip(field, 0, 1)
+    binary, placement = placed
+    return np.clip(_placed(binary, placement.scale, shape), 0, 1)
+
+
+def _row_ink(mask: np.ndarray, shape: tuple[int, int], max_width: int) -> tuple[np.ndarray, RowPlacement] | None:
+    """The ink a row field shows (stroke-adjusted, cut to its box) and where it goes; None if no ink."""
+    binary = np.asarray(mask) > 0
+    columns = np.flatnonzero(binary.any(axis=0))
+    if columns.size == 0:
+        return None
+    binary = _cropped(binary)
+    adjusted = adjust_stroke(binary, size=binary.shape[0])
+    pad = (adjusted.shape[1] - binary.shape[1]) // 2  # a thickened stroke comes back padded on each side
+    adjusted_columns = np.flatnonzero(adjusted.any(axis=0))
+    adjusted = _cropped(adjusted)
+    height, width = adjusted.shape
+    scale = min(BOX / height, max_width / width)
+    left = (shape[1] - max(1, int(round(width * scale)))) // 2  # as ``_placed`` centres it
+    return adjusted, RowPlacement(float(columns[0] + adjusted_columns[0] - pad), scale, left)
 
 
 def _cropped(mask: np.ndarray) -> np.ndarray | None:

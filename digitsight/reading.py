@@ -600,22 +600,16 @@ def _chain_digits(
     column where it is surest of it; its crop is the 28-pixel window of the field around it.
     """
     from digitsight.chains import BLANK, best_path
-    from digitsight.normalize import BOX, CHAIN_MAX_WIDTH
+    from digitsight.normalize import RowPlacement, chain_placement
     from digitsight.segment import Blob
 
     blob = entry.blob
     runs = best_path(columns)
-    # Field pixels -> blob columns, as ``to_chain_field`` placed the ink (by its box, centred).
-    ink_columns = np.flatnonzero(blob.mask.any(axis=0))
-    ink_x = int(ink_columns[0]) if ink_columns.size else 0
-    ink_w = int(ink_columns[-1]) + 1 - ink_x if ink_columns.size else blob.w
-    ink_rows = np.flatnonzero(blob.mask.any(axis=1))
-    ink_h = int(ink_rows[-1]) + 1 - int(ink_rows[0]) if ink_rows.size else blob.h
-    factor = min(BOX / ink_h, CHAIN_MAX_WIDTH / ink_w)
-    left = (field.shape[1] - max(1, round(ink_w * factor))) // 2
+    # Field pixels -> blob columns, as ``to_chain_field`` placed the ink.
+    placement = chain_placement(blob.mask) or RowPlacement(0.0, 1.0, 0)
 
     def to_blob(field_x: float) -> int:
-        return int(np.clip(round(ink_x + (field_x - left) / factor), 0, blob.w))
+        return int(np.clip(round(placement.to_mask(field_x)), 0, blob.w))
 
     centres = [2.0 * (first + last + 1) for _, first, last in runs]  # 4 pixels per column
     edges = [0] + [to_blob(2.0 * (a[2] + 1 + b[1])) for a, b in zip(runs, runs[1:], strict=False)] + [blob.w]

@@ -6,7 +6,17 @@ import cv2
 import numpy as np
 import pytest
 
-from digitsight.normalize import CENTRE, STROKE_BAND, adjust_stroke, stroke_width, to_mnist, to_pair_field
+from digitsight.normalize import (
+    CENTRE,
+    STROKE_BAND,
+    RowPlacement,
+    adjust_stroke,
+    chain_placement,
+    stroke_width,
+    to_chain_field,
+    to_mnist,
+    to_pair_field,
+)
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -134,3 +144,24 @@ def test_pair_field_shrinks_a_very_wide_group_to_fit_the_field_width():
 def test_pair_field_of_an_empty_mask_is_black():
     field = to_pair_field(np.zeros((5, 9), np.uint8))
     assert field.shape == (28, 48) and not field.any()
+
+
+def test_chain_placement_says_where_the_chain_field_put_the_ink():
+    # Two 5-pixel bars 40 tall (an MNIST-like stroke, left alone), ink from column 10 to 34:
+    # scaled by 0.5 to 20 pixels tall, 12 wide, centred in the 128-pixel field from column 58.
+    mask = np.zeros((50, 50), np.uint8)
+    mask[5:45, 10:15] = mask[5:45, 30:35] = 1
+    placement = chain_placement(mask)
+    assert placement == RowPlacement(10.0, 0.5, 58)
+    assert np.flatnonzero(to_chain_field(mask).any(axis=0))[0] == 58
+    assert placement.to_mask(58) == 10.0 and placement.to_mask(70) == 34.0
+
+
+def test_chain_placement_follows_a_thickened_stroke():
+    # Hairlines 60 tall are thickened by a 7-pixel disc: the ink then starts 3 columns left of them.
+    mask = np.zeros((70, 60), np.uint8)
+    mask[5:65, 10] = mask[5:65, 40] = 1
+    placement = chain_placement(mask)
+    assert placement.ink_x == 7.0
+    assert np.flatnonzero(to_chain_field(mask).any(axis=0))[0] == placement.left
+    assert chain_placement(np.zeros((5, 9), np.uint8)) is None
