@@ -49,6 +49,8 @@ EDGE_CONTACT = 0.3
 MAX_LINES = 40
 # ... and unbroken: ink in at least this fraction of the columns they span.
 LINE_COVERAGE = 0.9
+# A line's soft edge: the rows past its core (half its peak count) erased with it, at least.
+LINE_EDGE_ROWS = 2
 # A fragment group can grow to this size (in digit heights) and still be one digit.
 MERGED_MAX_HEIGHT = 1.3
 MERGED_MAX_WIDTH = 1.1
@@ -418,13 +420,18 @@ def _erase_lines(view: np.ndarray, region: np.ndarray, horizontal: bool, min_len
         peak_row = int(np.argmax(counts))
         if counts[peak_row] < 0.5 * min_length:
             break
-        low, high = _band(counts, peak_row, 0.25)
         core_low, core_high = _band(counts, peak_row, 0.5)
+        thick = core_high - core_low + 1
+        # The line's soft edges (and a slope a little off) fall below half its peak; so do the
+        # digits sitting on it, whose rows can hold a quarter of a short line's count: the band
+        # reaches only a little past the core, or it would take the digits' strokes with it.
+        reach = max(LINE_EDGE_ROWS, thick // 2)
+        low, high = _band(counts, peak_row, 0.25)
+        low, high = max(low, core_low - reach), min(high, core_high + reach)
         in_band = left & (projected - offset >= low) & (projected - offset <= high)
         columns = np.unique(xs[in_band])
         span = int(columns[-1] - columns[0] + 1)
         # A line: long, unbroken, and thin for its length (the bar of a big 7 is not).
-        thick = core_high - core_low + 1
         if span < min_length or columns.size < LINE_COVERAGE * span or thick > max(3, span / thinness):
             break
         taken = left & (projected - offset >= low - 1) & (projected - offset <= high + 1)

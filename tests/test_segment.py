@@ -192,6 +192,18 @@ def test_a_ruled_line_is_erased_along_its_whole_length_where_it_broke_into_piece
     assert not cleaned[100:102, :120].any()
 
 
+def test_bold_digits_sitting_on_a_short_line_keep_their_strokes():
+    ink = np.zeros((120, 300), np.uint8)
+    ink[80:82, 0:220] = 1  # a ruled line running in from the side, a quarter of the image long or more
+    for k in range(4):  # bold digits standing on it: each of their rows holds over a quarter of its ink
+        cv2.ellipse(ink, (40 + 50 * k, 60), (14, 20), 0, 0, 360, 1, 7)
+    cleaned, removed = remove_long_lines(ink)
+    assert removed == 1
+    gaps = np.r_[60:70, 110:120, 160:170, 210:220]
+    assert not cleaned[80:82, gaps].any()  # the line went between the digits ...
+    np.testing.assert_array_equal(cleaned[:76], ink[:76])  # ... and only the line: the digits stay whole
+
+
 def test_a_margin_line_is_erased_along_its_whole_length_too():
     ink = np.zeros((300, 200), np.uint8)
     ink[0:260, 20:22] = 1  # a margin, found as a line ...
