@@ -143,6 +143,11 @@ class _Trace:
     high: int
     thickness: int
 
+    def overlaps(self, other: _Trace) -> bool:
+        """Whether ``other`` is about the same line (found twice: in the ink and in the faint mask)."""
+        close = abs(self.slope - other.slope) <= 0.02
+        return self.horizontal == other.horizontal and close and self.low <= other.high and other.low <= self.high
+
     def moved(self, x: int, y: int) -> _Trace:
         """The same line in the image's coordinates, for a line found in a view whose corner is at (x, y)."""
         along, across = (y, x) if self.horizontal else (x, y)
@@ -167,8 +172,8 @@ def segment(gray: np.ndarray) -> Segmentation:
     light_on_dark, stroke_small, scale = analyse(gray)
     ink_bright = gray if light_on_dark else 255 - gray
     contrast = flatten(ink_bright, stroke_small, scale, relative=not light_on_dark)
-    ink = binarize(contrast)
-    ink, removed = remove_long_lines(ink)
+    ink, faint = binarize(contrast)
+    ink, removed = remove_long_lines(ink, faint)
     blobs, digit_height = merge_fragments(ink)
     # A number made of nothing but scraps far shorter than the digits is not writing: it is what
     # is left of the edge of a table or a shadow past the page, broken into teeth.
@@ -243,11 +248,14 @@ def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float, relative:
     return contrast
 
 
-def binarize(contrast: np.ndarray) -> np.ndarray:
-    """Ink contrast (float32, background ~ 0) -> binary uint8 ink mask (1 = ink), by hysteresis.
+def binarize(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ink contrast (float32, background ~ 0) -> binary uint8 masks (1 = ink): (ink, faint).
 
-    Thresholds are relative to the ink's own contrast (so faint pencil and bold marker
-    both work) and never below a few noise deviations (so paper texture stays out).
+    ``ink`` is found by hysteresis: the parts above the weak threshold that touch a pixel
+    above the strong one. Thresholds are relative to the ink's own contrast (so faint
+    pencil and bold marker both work) and never below a few noise deviations (so paper
+    texture stays out). ``faint`` is everything above the weak threshold: a faint ruled
+    line, which the ink keeps only in pieces where it meets the digits, runs whole there.
     """
     import cv2
 
@@ -257,20 +265,20 @@ def binarize(contrast: np.ndarray) -> np.ndarray:
     noise = 1.4826 * float(np.median(np.abs(sample - median))) + 0.5
     candidates = smooth[smooth > median + 4 * noise]
     if candidates.size == 0 or float(smooth.max()) < 12:  # nothing stands out of the paper
-        return np.zeros(contrast.shape, dtype=np.uint8)
+        return np.zeros(contrast.shape, dtype=np.uint8), np.zeros(contrast.shape, dtype=np.uint8)
     ink_level = float(np.percentile(candidates, 90)) - median
     if ink_level < 12:
-        return np.zeros(contrast.shape, dtype=np.uint8)
+        return np.zeros(contrast.shape, dtype=np.uint8), np.zeros(contrast.shape, dtype=np.uint8)
     strong = smooth > median + max(5 * noise, 0.5 * ink_level)
     weak = (smooth > median + max(2.5 * noise, 0.25 * ink_level)).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak, connectivity=8)
     keep = np.zeros(count, dtype=np.uint8)
     keep[np.unique(labels[strong])] = 1
     keep[0] = 0
-    return keep[labels]
+    return keep[labels], weak
 
 
-def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
+def remove_long_lines(ink: np.ndarray, faint: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Remove ruled lines, margins and page borders from a binary ink image; returns (ink, how many removed).
 
     Only components spanning a good part of the image are examined. Straight thin
@@ -279,6 +287,8 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
     erased and strokes that crossed it are bridged, so digits touching a line
     survive. A component running along most of an image edge (the table past the
     page, a shadow's edge) is erased whole, unless it is the only thing there.
+    ``faint`` (``binarize``'s): ruled lines too faint to reach the ink whole are looked
+    for there and erased from the ink along their length.
     """
     import cv2
 
@@ -327,8 +337,22 @@ def remove_long_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
         _, piece_labels, piece_stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), 8)
         for k, (px, py, pw, ph, _) in enumerate(piece_stats[1:], start=1):
             removed += _erase_edge_strip(view, piece_labels == k, (x + px, y + py, pw, ph), ink.shape, total)
+    if faint is not None:
+        found = _faint_lines(faint)
+        removed += sum(not any(line.overlaps(other) for other in traces) for line in found)
+        traces += found
     _erase_traces(ink, traces)
     return ink, removed
+
+
+def _faint_lines(faint: np.ndarray) -> list[_Trace]:
+    """The ruled lines in ``faint`` (a mask), in the image's coordinates; ``faint`` is left as it was.
+
+    The whole mask is searched at once, not component by component: a faint line breaks
+    up into pieces, none of them long enough to be a line alone.
+    """
+    view = faint.astype(np.uint8)  # a scratch copy: _erase_lines erases in it
+    return _erase_lines(view, view > 0, horizontal=True, min_length=HORIZONTAL_LINE_SPAN * faint.shape[1])
 
 
 def _edges_touched(box, shape: tuple[int, int]) -> tuple[bool, bool]:  # noqa: ANN001 - a box

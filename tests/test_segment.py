@@ -137,6 +137,19 @@ def test_a_line_stub_running_in_from_the_side_is_removed_from_the_digits_it_touc
     assert_one_line_of(segment(image), drawn, tolerance=4)
 
 
+def test_a_faint_broken_ruled_line_is_removed_from_the_digits_on_it():
+    image = page(160, 400)
+    # Too faint for the ink but for where it meets the digits, and broken: no piece of it is long
+    # enough to be a line, and each sticks out of the digit it meets; the faint mask holds the
+    # pieces together.
+    for start, stop in [(10, 110), (125, 230), (245, 350), (365, 390)]:
+        cv2.line(image, (start, 100), (stop, 100), 165, 3)
+    drawn = [zero(image, 60 + 70 * k, 61, h=40, thickness=5) for k in range(4)]
+    found = segment(image)
+    assert found.removed_lines == 1
+    assert_one_line_of(found, drawn, tolerance=4)
+
+
 def test_a_one_filling_the_image_is_not_taken_for_a_margin():
     image = page(200, 120)
     cv2.line(image, (60, 10), (60, 190), INK, 16)
