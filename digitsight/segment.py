@@ -177,7 +177,7 @@ def segment(gray: np.ndarray) -> Segmentation:
     blobs, digit_height = merge_fragments(ink)
     # A number made of nothing but scraps far shorter than the digits is not writing: it is what
     # is left of the edge of a table or a shadow past the page, broken into teeth.
-    lines = [line for line in group_lines(blobs) if max(blob.h for blob in line) >= SCRAP_HEIGHT * digit_height]
+    lines = [line for line in group_lines(blobs, digit_height) if max(b.h for b in line) >= SCRAP_HEIGHT * digit_height]
     return Segmentation(lines, ink, light_on_dark, digit_height, stroke_small / scale, removed)
 
 
@@ -652,14 +652,21 @@ def _bar_above(bar, body, height: float) -> bool:  # noqa: ANN001 - boxes
     return _dash(bar, height) and above and near and gap_y <= 0.35 * height
 
 
-def group_lines(blobs: list[Blob]) -> list[list[Blob]]:
+def group_lines(blobs: list[Blob], digit_height: float = 0.0) -> list[list[Blob]]:
     """Blobs -> lines (top to bottom), each left to right, wide gaps splitting a line into separate numbers.
 
     Blobs are chained left to right: one joins the line whose last blob is nearest
     in height, within half a digit, so a line written at a slant stays one line.
+    Scraps (shorter than SCRAP_HEIGHT x ``digit_height``: a fragment of a broken
+    stroke) are placed after the digits, each in the line of the digit nearest it, so
+    that a scrap below a line does not start a line of its own that the next digit joins.
     """
+    def centre(blob: Blob) -> float:
+        return blob.x + blob.w / 2
+
+    scraps = [blob for blob in blobs if blob.h < SCRAP_HEIGHT * digit_height]
     lines: list[list[Blob]] = []
-    for blob in sorted(blobs, key=lambda b: b.x + b.w / 2):
+    for blob in sorted((blob for blob in blobs if blob.h >= SCRAP_HEIGHT * digit_height), key=centre):
         best, best_dy = None, None
         for line in lines:
             last = line[-1]
@@ -670,6 +677,19 @@ def group_lines(blobs: list[Blob]) -> list[list[Blob]]:
             lines.append([blob])
         else:
             best.append(blob)
+    for scrap in scraps:
+        near = [
+            (abs(centre(blob) - centre(scrap)), k)
+            for k, line in enumerate(lines)
+            for blob in line
+            if abs(blob.cy - scrap.cy) <= 0.5 * blob.h
+        ]
+        if near:
+            line = lines[min(near)[1]]
+            line.append(scrap)
+            line.sort(key=centre)
+        else:
+            lines.append([scrap])
     lines.sort(key=lambda line: float(np.mean([b.cy for b in line])))
     numbers: list[list[Blob]] = []
     for line in lines:

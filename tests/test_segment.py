@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from digitsight.segment import (
+    Blob,
     analyse,
     best_partition,
     cut_candidates,
+    group_lines,
     merge_fragments,
     remove_long_lines,
     segment,
@@ -416,6 +418,18 @@ def test_a_row_of_short_scraps_below_the_digits_is_not_a_number():
     for x in (30, 70, 150, 190):
         cv2.line(image, (x, 150), (x, 170), INK, 4)
     assert_one_line_of(segment(image), drawn)
+
+
+def test_a_scrap_below_a_sloping_line_does_not_take_the_next_digit_away():
+    # A line running downhill, and a fragment of a broken stroke under its second digit: the
+    # last digit is nearer in height to the scrap than to the digit before it.
+    def blob(x, y, w, h):
+        return Blob(x, y, w, h, np.ones((h, w), np.uint8))
+
+    digits = [blob(110, 76, 16, 61), blob(168, 88, 61, 54), blob(254, 93, 39, 69), blob(312, 106, 76, 66)]
+    scrap = blob(157, 137, 16, 20)
+    numbers = group_lines([*digits, scrap], digit_height=63.5)
+    assert [[b.box for b in number] for number in numbers] == [[b.box for b in (digits[0], scrap, *digits[1:])]]
 
 
 def test_a_line_of_smaller_digits_is_still_read():
