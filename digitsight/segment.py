@@ -652,7 +652,7 @@ def _bar_above(bar, body, height: float) -> bool:  # noqa: ANN001 - boxes
     return _dash(bar, height) and above and near and gap_y <= 0.35 * height
 
 
-def group_lines(blobs: list[Blob], digit_height: float = 0.0) -> list[list[Blob]]:
+def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
     """Blobs -> lines (top to bottom), each left to right, wide gaps splitting a line into separate numbers.
 
     Blobs are chained left to right: one joins the line whose last blob is nearest
@@ -664,9 +664,11 @@ def group_lines(blobs: list[Blob], digit_height: float = 0.0) -> list[list[Blob]
     def centre(blob: Blob) -> float:
         return blob.x + blob.w / 2
 
-    scraps = [blob for blob in blobs if blob.h < SCRAP_HEIGHT * digit_height]
+    digits, scraps = [], []
+    for blob in blobs:
+        (scraps if blob.h < SCRAP_HEIGHT * digit_height else digits).append(blob)
     lines: list[list[Blob]] = []
-    for blob in sorted((blob for blob in blobs if blob.h >= SCRAP_HEIGHT * digit_height), key=centre):
+    for blob in sorted(digits, key=centre):
         best, best_dy = None, None
         for line in lines:
             last = line[-1]
