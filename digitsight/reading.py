@@ -346,8 +346,8 @@ def _plan_line(
     ``rows``, for the chain model (unless None). Neighbouring blobs that may be fragments of
     one digit (the halves of a broken 0) get their union as a candidate.
     """
+    from digitsight.decode.cuts import cut_candidates, cut_path
     from digitsight.normalize import to_chain_field, to_mnist, to_pair_field
-    from digitsight.segment import cut_candidates, cut_path
 
     def candidate(piece: Blob, one: bool, two: bool, chain: int | None = None) -> _Piece:
         """``piece`` with its images added to the batches: as one digit if ``one``, as a pair if ``two``."""
@@ -429,7 +429,7 @@ def _best_blob_reading(
     blob whole, each way gains CHAIN_WEIGHT x its log P(the digits read), and the chain
     model's own reading is a candidate too.
     """
-    from digitsight.segment import top_partitions
+    from digitsight.decode.cuts import top_partitions
 
     scored = {key: _best_reading(entry, probabilities, pairs) for key, entry in plan.pieces.items()}
     scores = {key: score for key, (score, _) in scored.items()}

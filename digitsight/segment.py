@@ -15,10 +15,8 @@ to bottom, each left to right. The steps, each a function below:
    the image's edge, hairline remnants of a line;
 6. grouping into lines (chained left to right, so slanted lines stay whole).
 
-Touching digits are split later, in ``reading``, because the best cut is the
-one the classifier reads best; this module proposes the candidate cuts
-(``cut_candidates``) and picks the best partition once they are scored
-(``best_partition``).
+Touching digits are split later (``digitsight.decode.cuts``), because the best cut
+is the one the classifier reads best.
 """
 
 from __future__ import annotations
@@ -54,14 +52,6 @@ LINE_EDGE_ROWS = 2
 # A fragment group can grow to this size (in digit heights) and still be one digit.
 MERGED_MAX_HEIGHT = 1.3
 MERGED_MAX_WIDTH = 1.1
-# Candidate cuts of touching digits are at least this far apart (in line heights).
-CUT_SPACING = 0.15
-# ... and no closer than this to the blob's ends (a "1" touching a digit is only a stroke wide).
-CUT_MARGIN = 0.05
-# Blobs wider than this (in line heights) also get a regular grid of candidate cuts.
-CUT_GRID_ASPECT = 1.1
-# At most this many minima of the ink profile become candidate cuts.
-CUT_MINIMA = 8
 # A candidate flatter than this (in digit heights) is no digit.
 MIN_HEIGHT = 0.3
 # Nor is a dash: shorter than this (in digit heights) and this many times wider than tall.
@@ -704,99 +694,3 @@ def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
             current.append(blob)
         numbers.append(current)
     return numbers
-
-
-def cut_candidates(blob: Blob, line_height: float, limit: int = CUT_MINIMA) -> list[int]:
-    """Columns (blob coordinates) where a blob of touching digits may be cut.
-
-    The minima of the column ink profile (where two digits touch, little ink), plus
-    even divisions of the blob into 2..4 digit widths.
-    """
-    import cv2
-
-    profile = blob.mask.sum(axis=0).astype(np.float32)
-    width = blob.w
-    margin = max(1, int(CUT_MARGIN * line_height))
-    if width < 2 * margin + 1:
-        return []
-    smooth = cv2.GaussianBlur(profile[None, :], (0, 0), sigmaX=max(1.0, 0.03 * line_height))[0]
-    inner = np.arange(margin, width - margin)
-    values = smooth[inner]
-    is_min = (values <= np.roll(values, 1)) & (values <= np.roll(values, -1))
-    minima = sorted(inner[is_min], key=lambda c: smooth[c])
-    cuts: list[int] = []
-    spacing = max(2, int(CUT_SPACING * line_height))
-    expected = max(2, min(4, int(round(width / (0.7 * line_height)))))
-    even = [int(round(width * k / n)) for n in range(2, expected + 1) for k in range(1, n)]
-    # On a clearly wide blob, also a regular grid, so that no junction is far from a candidate.
-    grid = list(range(margin, width - margin + 1, spacing)) if width > CUT_GRID_ASPECT * line_height else []
-    for c in list(minima[:CUT_MINIMA]) + even + grid:
-        if margin <= c <= width - margin and all(abs(c - other) >= spacing for other in cuts):
-            cuts.append(int(c))
-    return sorted(cuts)
-
-
-def cut_path(mask: np.ndarray, column: int, radius: int) -> np.ndarray:
-    """The cheapest top-to-bottom path near ``column`` through a blob's mask: a column per row.
-
-    Crossing ink costs far more than crossing paper, so the path slips between
-    digits that interleave (the hook of a 5 under a 4) and crosses a stroke only
-    where they really touch; a straight vertical cut would slice through both.
-    Moves: straight down or one column sideways per row, within ``radius`` of ``column``.
-    """
-    height, width = mask.shape
-    low, high = max(0, column - radius), min(width, column + radius + 1)
-    cost = np.where(mask[:, low:high] > 0, 10.0, 1.0)
-    # Prefer the straight cut where the choice is free: a small cost for leaving the column.
-    cost += 0.05 * np.abs(np.arange(low, high) - column)[None, :]
-    # reach[row, 1 + c]: the cost of the cheapest path from the top to column c of ``row``;
-    # the infinite ends keep the path inside the band.
-    reach = np.full((height, cost.shape[1] + 2), np.inf)
-    reach[0, 1:-1] = cost[0]
-    for row in range(1, height):
-        above = reach[row - 1]
-        reach[row, 1:-1] = np.minimum(np.minimum(above[:-2], above[1:-1]), above[2:]) + cost[row]
-    # Back up from the cheapest bottom column; of equal costs, the left step wins, then straight up.
-    path = np.empty(height, dtype=np.int64)
-    position = int(np.argmin(reach[-1, 1:-1]))
-    for row in range(height - 1, -1, -1):
-        path[row] = position
-        if row > 0:
-            left, straight, right = reach[row - 1, position : position + 3]
-            position += -1 if left <= straight and left <= right else 1 if right < straight else 0
-    return path + low
-
-
-def best_partition(points: list[int], scores: dict[tuple[int, int], float]) -> list[tuple[int, int]]:
-    """The partition of [points[0], points[-1]] into scored segments with the highest total score.
-
-    ``scores[(i, j)]`` is the score of the segment from ``points[i]`` to ``points[j]``;
-    missing pairs are not allowed. Dynamic programming over the cut points.
-    """
-    return top_partitions(points, scores, 1)[0][1]
-
-
-def top_partitions(
-    points: list[int], scores: dict[tuple[int, int], float], beam: int
-) -> list[tuple[float, list[tuple[int, int]]]]:
-    """Up to ``beam`` partitions of [points[0], points[-1]] with the highest totals: (total, segments), best first.
-
-    As ``best_partition``, keeping the ``beam`` best partial partitions at each cut point
-    (exact for the best; the others are the best of those that survive). With no allowed
-    partition at all, the whole span as one segment, scored -inf.
-    """
-    n = len(points)
-    partial: list[list[tuple[float, tuple[tuple[int, int], ...]]]] = [[(0.0, ())]] + [[] for _ in range(n - 1)]
-    for j in range(1, n):
-        extended = [
-            (total + scores[(i, j)], segments + ((i, j),))
-            for i in range(j)
-            if (i, j) in scores
-            for total, segments in partial[i]
-            if total + scores[(i, j)] > -np.inf
-        ]
-        # Stable sort: of equal totals, the one with the earlier first cut wins.
-        partial[j] = sorted(extended, key=lambda option: -option[0])[:beam]
-    if not partial[-1]:
-        return [(-np.inf, [(0, n - 1)])]
-    return [(total, list(segments)) for total, segments in partial[-1]]

@@ -5,48 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from drawn_pages import INK, assert_boxes_match, assert_one_line_of, boxes, page, zero
 
 from digitsight.segment import (
     Blob,
     analyse,
-    best_partition,
-    cut_candidates,
     group_lines,
-    merge_fragments,
     remove_long_lines,
     segment,
-    top_partitions,
 )
-
-INK, PAPER = 30, 235
-
-
-def page(height: int = 160, width: int = 320, tone: int = PAPER) -> np.ndarray:
-    return np.full((height, width), tone, np.uint8)
-
-
-def zero(image: np.ndarray, x: int, y: int, h: int = 40, value: int = INK, thickness: int = 4) -> tuple:
-    """Draw a '0'-like ellipse with its box at (x, y), h tall and 0.6 h wide; returns the box."""
-    w = int(0.6 * h)
-    cv2.ellipse(image, (x + w // 2, y + h // 2), (w // 2 - thickness // 2, h // 2 - thickness // 2), 0, 0, 360,
-                value, thickness)
-    return x, y, w, h
-
-
-def boxes(found) -> list[list[tuple[int, int, int, int]]]:
-    return [[blob.box for blob in line] for line in found.lines]
-
-
-def assert_boxes_match(found_box, drawn_box, tolerance=3):
-    for got, want in zip(found_box, drawn_box, strict=True):
-        assert abs(got - want) <= tolerance, (found_box, drawn_box)
-
-
-def assert_one_line_of(found, drawn, tolerance=3):
-    """``found`` is one line holding the ``drawn`` boxes, each found within ``tolerance`` pixels."""
-    assert [len(line) for line in found.lines] == [len(drawn)]
-    for got, want in zip(boxes(found)[0], drawn, strict=True):
-        assert_boxes_match(got, want, tolerance)
 
 
 def test_polarity_dark_ink_on_paper_and_light_ink_on_board():
@@ -367,24 +334,6 @@ def test_a_wide_gap_separates_two_numbers_on_one_line():
     assert [len(line) for line in found.lines] == [3, 2]
 
 
-def test_cut_candidates_include_the_junction_of_touching_digits():
-    image = page(100, 200)
-    zero(image, 50, 30, h=40)  # 24 wide: 50..74
-    zero(image, 72, 30, h=40)  # overlaps the first by 2 pixels
-    blobs, height = merge_fragments((image < 128).astype(np.uint8))
-    assert len(blobs) == 1
-    cuts = cut_candidates(blobs[0], height)
-    junction = 73 - blobs[0].x
-    assert any(abs(cut - junction) <= 2 for cut in cuts), (cuts, junction)
-
-
-def test_best_partition_picks_the_best_total():
-    points = [0, 10, 20, 30]
-    scores = {(0, 3): -5.0, (0, 1): -0.1, (1, 3): -0.2, (0, 2): -0.1, (2, 3): -3.0, (1, 2): -2.0}
-    assert best_partition(points, scores) == [(0, 1), (1, 3)]
-    assert best_partition(points, {(0, 3): -1.0}) == [(0, 3)]
-
-
 def test_long_thin_stroke_of_one_big_digit_is_not_taken_for_a_ruled_line():
     # A canvas drawing of a 7 with a thin pen: its bar is long, straight, slanted and thin.
     image = page(570, 560)
@@ -394,21 +343,6 @@ def test_long_thin_stroke_of_one_big_digit_is_not_taken_for_a_ruled_line():
     assert found.removed_lines == 0
     assert [len(line) for line in found.lines] == [1]
     assert found.lines[0][0].h > 400
-
-
-def test_top_partitions_ranks_the_partitions_by_total():
-    points = [0, 10, 20, 30]
-    scores = {(0, 1): -1.0, (1, 3): -0.5, (0, 3): -2.0, (1, 2): -0.2, (2, 3): -0.2, (0, 2): -3.0}
-    ranked = top_partitions(points, scores, 10)
-    assert [segments for _, segments in ranked] == [
-        [(0, 1), (1, 2), (2, 3)],  # -1.4
-        [(0, 1), (1, 3)],  # -1.5
-        [(0, 3)],  # -2.0
-        [(0, 2), (2, 3)],  # -3.2
-    ]
-    assert [total for total, _ in ranked] == pytest.approx([-1.4, -1.5, -2.0, -3.2])
-    assert top_partitions(points, scores, 2) == ranked[:2]
-    assert top_partitions(points, {(0, 1): -1.0}, 3) == [(-np.inf, [(0, 3)])]  # nothing spans the blob
 
 
 def test_a_row_of_short_scraps_below_the_digits_is_not_a_number():
