@@ -12,10 +12,11 @@ PORT ?= 8501
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt scripts/install_system_packages.sh
+$(STAMP): requirements.txt pyproject.toml scripts/install_system_packages.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	bash scripts/install_system_packages.sh
 	@touch $(STAMP)
 

@@ -78,7 +78,7 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))  # synthetic draws its digits through this checkout's digitsight.data
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    import synthetic
+    from digitsight import synthetic
 
     workers = {"this": start(ROOT), "base": start(args.base.resolve())}
     results = {}

@@ -30,8 +30,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # run as a plain script from anywhere
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-import synthetic  # noqa: E402 - the reading benchmark's photo-like images, made from MNIST test digits
-
+from digitsight import synthetic  # noqa: E402 - the reading benchmark's photo-like images, made from MNIST test digits
 from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_until_healthy  # noqa: E402
 
 

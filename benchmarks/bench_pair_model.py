@@ -31,8 +31,7 @@ KINDS = {"pair, 1 on the left": "1x", "pair, 1 on the right": "x1", "pair withou
 
 
 def main() -> None:
-    import synthetic
-
+    from digitsight import synthetic
     from digitsight.normalize import to_pair_field
     from digitsight.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS, load_pair_model
 

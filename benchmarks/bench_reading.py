@@ -90,8 +90,7 @@ def main() -> int:
     parser.add_argument("--no-latency", action="store_true", help="skip the latency measurement")
     args = parser.parse_args()
 
-    import synthetic
-
+    from digitsight import synthetic
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.reading import load_models, read_loaded
 

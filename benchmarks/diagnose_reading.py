@@ -91,8 +91,7 @@ def cause(sample, seen: reading.Candidates, raw_right: np.ndarray) -> str:  # no
 
 
 def main() -> None:
-    import synthetic
-
+    from digitsight import synthetic
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

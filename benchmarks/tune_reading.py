@@ -49,8 +49,7 @@ def validation_candidates(
     first: int = 0,
 ) -> list[tuple[str, str, reading.Candidates]]:
     """(category, true number, candidates) for images ``first`` to ``first + per_category`` of each category."""
-    import synthetic
-
+    from digitsight import synthetic
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 
     models = reading.load_models(model, pair_model_path=pair_model, chain_model_path=chain_model)

@@ -1,7 +1,7 @@
 """A fixed, seeded set of photo-like images of handwritten numbers, made from MNIST digits.
 
-The benchmark builds them from the MNIST TEST digits, which the models never saw in
-training. ``source="validation"`` builds the same kinds of images from the 5,000
+The reading benchmark (``benchmarks/bench_reading.py``) builds them from the MNIST TEST
+digits, which the models never saw in training. ``source="validation"`` builds the same kinds of images from the 5,000
 training digits both models hold out (``digitsight.data.validation_split``): tune
 the pipeline on those, never on the test ones. (``source="train"`` draws from all
 60,000 training digits, which the models learnt.)
@@ -31,6 +31,8 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+
+from digitsight.data import load_mnist, validation_split
 
 SOURCES = ("test", "train", "validation")
 CATEGORIES = ("clean", "photo", "ruled", "light_on_dark", "thick", "thin", "touching", "broken", "two_lines")
@@ -67,8 +69,6 @@ def raw_right(source: str, classifier) -> np.ndarray:  # noqa: ANN001 - a digits
 
 @lru_cache(maxsize=2)
 def _digits(source: str) -> tuple[np.ndarray, np.ndarray]:
-    from digitsight.data import load_mnist, validation_split
-
     mnist = load_mnist()
     if source == "test":
         return mnist.x_test, mnist.y_test
