@@ -1,0 +1,64 @@
+"""Find the handwritten digits in a grayscale image, with OpenCV.
+
+``segment(gray)`` returns the digit candidates ("blobs") grouped into lines, top
+to bottom, each left to right. The steps, each in a module of this package:
+
+1. ``ink``: polarity (dark ink on light paper, or light on dark) and stroke width;
+   illumination flattening; binarization with hysteresis;
+2. ``rules``: removal of ruled lines, margins and page borders, and of strips along
+   the image's edges;
+3. ``fragments``: merging of fragments that belong to one digit (broken strokes, the
+   detached bar of a 5, a dashed 7), and dropping of what is no digit: specks, dashes,
+   scraps at the image's edge, hairline remnants of a line;
+4. ``lines``: grouping into lines (chained left to right, so slanted lines stay whole),
+   split into numbers at wide gaps.
+
+``blob`` holds what they pass along. Touching digits are split later
+(``digitsight.decode.cuts``), because the best cut is the one the classifier reads best.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitsight.segment.blob import Blob, Box, Segmentation
+from digitsight.segment.fragments import merge_fragments, reference_height
+from digitsight.segment.ink import Analysis, analyse, binarize, flatten
+from digitsight.segment.lines import SCRAP_HEIGHT, group_lines
+from digitsight.segment.rules import remove_long_lines
+
+__all__ = [
+    "Analysis",
+    "Blob",
+    "Box",
+    "Segmentation",
+    "analyse",
+    "binarize",
+    "flatten",
+    "group_lines",
+    "merge_fragments",
+    "reference_height",
+    "remove_long_lines",
+    "segment",
+]
+
+
+def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
+    """Digit candidates grouped into lines (see the module docstring).
+
+    Parameters
+    ----------
+    gray: (H, W) uint8 grayscale image.
+    analysis: ``analyse(gray)``, where the caller has it already (reading does, to size the
+        image by its strokes); it must be of this very image. Computed here when None.
+    """
+    light_on_dark, stroke_small, scale = analysis if analysis is not None else analyse(gray)
+    ink_bright = gray if light_on_dark else 255 - gray
+    contrast = flatten(ink_bright, stroke_small, scale, relative=not light_on_dark)
+    ink, faint = binarize(contrast)
+    ink, removed = remove_long_lines(ink, faint)
+    blobs, digit_height = merge_fragments(ink)
+    # A number made of nothing but scraps far shorter than the digits is not writing: it is what
+    # is left of the edge of a table or a shadow past the page, broken into teeth.
+    lines = [line for line in group_lines(blobs, digit_height) if max(b.h for b in line) >= SCRAP_HEIGHT * digit_height]
+    return Segmentation(lines, ink, light_on_dark, digit_height, stroke_small / scale, removed)

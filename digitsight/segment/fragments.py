@@ -1,0 +1,229 @@
+"""From ink to digit candidates: fragments of one digit merged, what is no digit dropped.
+
+Fragments that belong to one digit: broken strokes, the detached bar of a 5, a dashed 7.
+No digit: specks, dashes, scraps at the image's edge, hairline remnants of a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from digitsight.normalize import stroke_width
+from digitsight.segment.blob import Blob, Box, edges_touched, union_box
+
+# The typical digit height is the median of the components at least this fraction of this percentile of the
+# heights tall: bars, dashes and specks are short.
+TALL_SHARE = 0.6
+TALL_PERCENTILE = 90
+# Cap the work on a page of noise: the this-many largest components are plenty for a number.
+MAX_COMPONENTS = 300
+# A component smaller than this many pixels, or than this fraction of the rough digit height squared, is a speck.
+MIN_AREA = 4.0
+MIN_AREA_SHARE = 0.002
+# A stroke the pen skipped: pieces overlapping by this fraction of the narrower one's width, at least, with a
+# vertical gap of at most this fraction of the taller one's height (set by hand on validation images).
+SKIP_OVERLAP = 0.5
+SKIP_GAP = 0.15
+# A fragment group can grow to this size (in digit heights) and still be one digit.
+MERGED_MAX_HEIGHT = 1.3
+MERGED_MAX_WIDTH = 1.1
+# Stacked parts of one digit overlap by this fraction of the narrower one's width, at least, with a vertical gap
+# of at most this many digit heights (set by hand on validation images).
+STACK_OVERLAP = 0.3
+STACK_GAP = 0.35
+# A fragment (a dash of a dashed stroke) is shorter than this many digit heights and at most this many digit heights
+# from its neighbour, either way (set by hand on validation images).
+FRAGMENT_HEIGHT = 0.6
+FRAGMENT_GAP = 0.15
+# A candidate flatter than this (in digit heights) is no digit.
+MIN_HEIGHT = 0.3
+# Nor is a dash: shorter than this (in digit heights) and this many times wider than tall.
+DASH_HEIGHT = 0.45
+DASH_ASPECT = 1.6
+# A candidate whose stroke is thinner than this fraction of the typical one is a line's remnant.
+THIN_STROKE = 0.45
+# A candidate touching the image's edge must be at least this tall (in digit heights).
+EDGE_MIN_HEIGHT = 0.6
+# A stroke this many times narrower than tall running off the top or bottom of the image is what is
+# left of a margin line (a broken one, not long enough to be found as a line), if anything else is there.
+EDGE_STROKE_ASPECT = 0.25
+# A dash just above a digit is its detached bar (a 5's, a 7's) if the union is at most this tall (in digit
+# heights) and this wide (in its own heights).
+BAR_MAX_HEIGHT = 1.5
+BAR_MAX_ASPECT = 1.4
+# A bar is above the body if it ends at most this fraction of the body's height below its top ...
+BAR_DIP = 0.25
+# ... and near it: over this fraction of the narrower one's width, or at most this many digit heights beside it ...
+BAR_OVERLAP = 0.2
+BAR_SIDE_GAP = 0.25
+# ... and at most this many digit heights above it (set by hand on validation images).
+BAR_GAP = 0.35
+
+
+def reference_height(heights: np.ndarray) -> float:
+    """The typical digit height: the median of the tall components (at least 60% of the 90th percentile).
+
+    Bars, dashes and specks are short; leaving them out keeps a few fragments from
+    dragging the estimate down.
+    """
+    if heights.size == 0:
+        return 0.0
+    tall = heights >= TALL_SHARE * np.percentile(heights, TALL_PERCENTILE)
+    return float(np.median(heights[tall]))
+
+
+def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
+    """Connected components -> digit candidates, merging fragments of one digit and dropping specks.
+
+    First, pieces stacked in one column with a narrow gap between them (a stroke
+    the pen skipped) are joined whatever their size. Then, knowing the typical digit
+    height, two groups merge when the union still has a digit's size and either they
+    are stacked (the detached bar of a 5) or one is a small fragment close by (a
+    dashed stroke); a dash just above a digit is its bar. Dropped: thin strokes running
+    off the top or bottom (a broken margin line; before the height is measured), groups
+    far flatter than a digit (specks, dashes), short scraps touching the image's edge,
+    and strokes far thinner than the others (what is left of a ruled line or a margin).
+
+    Parameters
+    ----------
+    ink: binary uint8 (H, W) mask, 1 = ink.
+
+    Returns
+    -------
+    The candidates, and the typical digit height in pixels (0.0 without ink).
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 1:
+        return [], 0.0
+    groups, boxes = _components(stats[1:])
+    _merge(groups, boxes, _skipped_stroke)
+    # A thin stroke running off the top or bottom of the image is what is left of a margin line
+    # or a table's edge (broken, so not found as a line). Left in, its height could pass for the
+    # digits' and make every real digit look like a speck. (If that is all there is, it stays.)
+    kept = [k for k, box in enumerate(boxes) if not _margin_remnant(box, ink.shape)]
+    if kept:
+        groups, boxes = [groups[k] for k in kept], [boxes[k] for k in kept]
+    height = reference_height(np.array([box[3] for box in boxes], dtype=np.float64))
+    _merge(groups, boxes, lambda a, b: _belong_together(a, b, height))
+    blobs = [
+        _blob(labels, box, members)
+        for box, members in zip(boxes, groups, strict=True)
+        if _may_be_digit(box, height, ink.shape)
+    ]
+    return _without_hairlines(blobs), height
+
+
+def _components(stats: np.ndarray) -> tuple[list[list[int]], list[Box]]:
+    """The components worth looking at (no specks; the MAX_COMPONENTS largest), one group each, and their boxes.
+
+    ``stats``: OpenCV's component stats, background left out (label k + 1 is row k).
+    """
+    areas = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    order = np.argsort(-areas)[:MAX_COMPONENTS]
+    stats, areas = stats[order], areas[order]
+    ids = order + 1
+    rough = reference_height(stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64))
+    keep = areas >= max(MIN_AREA, MIN_AREA_SHARE * rough * rough)
+    groups: list[list[int]] = [[int(i)] for i in ids[keep]]
+    boxes: list[Box] = [tuple(int(v) for v in stat[:4]) for stat in stats[keep]]
+    return groups, boxes
+
+
+def _blob(labels: np.ndarray, box: Box, members: list[int]) -> Blob:
+    """The candidate made of the components ``members`` (labels in ``labels``), in ``box``."""
+    x, y, w, h = box
+    mask = np.isin(labels[y : y + h, x : x + w], members).astype(np.uint8)
+    return Blob(x, y, w, h, mask)
+
+
+def _may_be_digit(box: Box, height: float, shape: tuple[int, int]) -> bool:
+    """Whether a group this size and place may be a digit, for digits ``height`` tall."""
+    if box[3] < MIN_HEIGHT * height:  # specks, dashes, underlines, leftovers of a ruled line: no digit is that flat
+        return False
+    if _dash(box, height):  # a hyphen, a stray stroke: no digit is that flat either
+        return False
+    # Short and at the edge: the frayed corner of a table or shadow past the page.
+    return not (any(edges_touched(box, shape)) and box[3] < EDGE_MIN_HEIGHT * height)
+
+
+def _without_hairlines(blobs: list[Blob]) -> list[Blob]:
+    """``blobs`` less those whose stroke is far thinner than the others'.
+
+    One pen writes every digit: a stroke far thinner than the others is what is left of a
+    ruled line or a margin (a hairline "1"), not a digit.
+    """
+    if len(blobs) <= 1:
+        return blobs
+    strokes = np.array([stroke_width(blob.mask) for blob in blobs])
+    typical = float(np.median(strokes))
+    return [blob for blob, stroke in zip(blobs, strokes, strict=True) if stroke >= THIN_STROKE * typical]
+
+
+def _margin_remnant(box: Box, shape: tuple[int, int]) -> bool:
+    """A stroke far narrower than tall running off the top or bottom of the image."""
+    _, at_top_or_bottom = edges_touched(box, shape)
+    return at_top_or_bottom and box[2] < EDGE_STROKE_ASPECT * box[3]
+
+
+def _merge(groups: list[list[int]], boxes: list[Box], together: Callable[[Box, Box], bool]) -> None:
+    """Merge groups (in place) while any pair satisfies ``together(box_a, box_b)``.
+
+    After each merge the search starts over from the first pair, so the order of merges
+    (and with it the result) is that of a plain left-to-right scan.
+    """
+    while (pair := _first_pair(boxes, together)) is not None:
+        i, j = pair
+        boxes[i] = union_box(boxes[i], boxes[j])
+        groups[i] += groups[j]
+        del boxes[j], groups[j]
+
+
+def _first_pair(boxes: list[Box], together: Callable[[Box, Box], bool]) -> tuple[int, int] | None:
+    """The first (i, j), i < j, in scan order whose boxes satisfy ``together``; None if none does."""
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            if together(boxes[i], boxes[j]):
+                return i, j
+    return None
+
+
+def _gaps(a: Box, b: Box) -> tuple[int, int, int]:
+    """(horizontal overlap, horizontal gap, vertical gap) between two boxes; gaps are 0 when they overlap."""
+    overlap_x = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    gap_y = max(0, max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3]))
+    return overlap_x, max(0, -overlap_x), gap_y
+
+
+def _skipped_stroke(a: Box, b: Box) -> bool:
+    """Two pieces of one stroke the pen skipped: one above the other, overlapping, with a narrow gap."""
+    overlap_x, _, gap_y = _gaps(a, b)
+    return overlap_x >= SKIP_OVERLAP * min(a[2], b[2]) and gap_y <= SKIP_GAP * max(a[3], b[3])
+
+
+def _dash(box: Box, height: float) -> bool:
+    """Far flatter than a digit ``height`` tall, and wider than tall."""
+    return box[3] < DASH_HEIGHT * height and box[2] >= DASH_ASPECT * box[3]
+
+
+def _belong_together(a: Box, b: Box, height: float) -> bool:
+    """Two groups of one digit ``height`` tall: a bar and its body, stacked parts, or a fragment close by."""
+    union = union_box(a, b)
+    if _bar_above(a, b, height) or _bar_above(b, a, height):
+        return union[3] <= BAR_MAX_HEIGHT * height and union[2] <= BAR_MAX_ASPECT * union[3]
+    if union[3] > MERGED_MAX_HEIGHT * height or union[2] > MERGED_MAX_WIDTH * height:
+        return False
+    overlap_x, gap_x, gap_y = _gaps(a, b)
+    stacked = overlap_x >= STACK_OVERLAP * min(a[2], b[2]) and gap_y <= STACK_GAP * height
+    small = min(a[3], b[3]) < FRAGMENT_HEIGHT * height and max(gap_x, gap_y) <= FRAGMENT_GAP * height
+    return bool(stacked or small)
+
+
+def _bar_above(bar: Box, body: Box, height: float) -> bool:
+    """``bar`` is a dash just above ``body``, over it or close beside: a 5's or a 7's top bar drawn apart."""
+    overlap_x, gap_x, gap_y = _gaps(bar, body)
+    above = bar[1] + bar[3] <= body[1] + BAR_DIP * body[3]
+    near = overlap_x >= BAR_OVERLAP * min(bar[2], body[2]) or gap_x <= BAR_SIDE_GAP * height
+    return _dash(bar, height) and above and near and gap_y <= BAR_GAP * height

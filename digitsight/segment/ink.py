@@ -1,0 +1,172 @@
+"""From grey levels to ink: polarity and stroke width, illumination flattening, binarization.
+
+1. ``analyse``: dark ink on light paper, or light (chalk, canvas) on dark; and how wide
+   the strokes are;
+2. ``flatten``: subtract a background estimated by a morphological opening wider than
+   the strokes, so shadows and gradients vanish;
+3. ``binarize``, with hysteresis: a strong threshold finds the strokes, a weak one keeps
+   their thin or faint parts that touch a strong pixel.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from digitsight.imaging import downscaled
+from digitsight.normalize import stroke_width
+
+# Polarity and stroke width are estimated on a copy this size (longer side).
+ANALYSIS_SIDE = 256
+# The median window estimating the background is this fraction (1/n) of the small copy's shorter side: wide
+# enough that ink is a minority in any window.
+MEDIAN_WINDOW_SHARE = 3
+# The median absolute deviation of Gaussian noise times this is its standard deviation.
+MAD_TO_SIGMA = 1.4826
+# Grey levels added to the polarity step's noise estimate, so that it is never 0 on a flawless image
+# (set by hand when the step was written).
+ANALYSIS_NOISE_FLOOR = 1.0
+# A residual counts toward a polarity if it is this many grey levels from the background, at least, and this many
+# noise deviations (set by hand: paper texture stays out, faint pencil gets in).
+POLARITY_CONTRAST = 12.0
+POLARITY_NOISES = 4
+
+# Background kernel: this many stroke widths, so the opening removes every stroke ...
+BACKGROUND_STROKES = 4.0
+# ... plus this many pixels, so a stroke a pixel or two wide is removed too ...
+BACKGROUND_PAD = 3
+# ... and at least this many pixels wide (a 5x5 opening still removes a hairline) ...
+BACKGROUND_MIN_SIDE = 5
+# ... and never wider than this fraction (1/n) of the small copy's shorter side: the background must still vary
+# across it.
+BACKGROUND_MAX_SHARE = 2
+# Relative contrast (dark ink) is not amplified where the paper is darker than this fraction of its median ...
+RELATIVE_FLOOR = 0.4
+# ... nor where it is darker than this (grey levels, 255 - paper): a table past the page's edge or a deep shadow
+# is not paper, and amplifying its texture would turn it into ink.
+PAPER_FLOOR = 40.0
+# The paper's median is taken on every this-many-th pixel of each row and column: plenty, and cheap.
+PAPER_SAMPLE_STEP = 8
+
+# Binarization's noise and median are measured on about this many pixels across each side: plenty, and cheap.
+NOISE_SAMPLE_SIDE = 400
+# Grey levels added to binarization's noise estimate, so that it is never 0 on flawless (drawn) paper.
+BINARIZE_NOISE_FLOOR = 0.5
+# The ink's contrast is measured on pixels this many noise deviations above the paper ...
+INK_NOISES = 4
+# ... as this percentile of them (most of the ink, not a few outliers) ...
+INK_PERCENTILE = 90
+# ... and an image whose ink stands less than this many grey levels out of the paper holds no ink.
+MIN_INK_CONTRAST = 12
+# Hysteresis thresholds: this many noise deviations above the paper, at least, and this fraction of the ink's
+# contrast (set by hand: a faint pencil and a bold marker both binarize whole, paper texture stays out).
+STRONG_NOISES = 5
+STRONG_SHARE = 0.5
+WEAK_NOISES = 2.5
+WEAK_SHARE = 0.25
+
+
+class Analysis(NamedTuple):
+    """What ``analyse`` learns from a small copy of the image."""
+
+    light_on_dark: bool  # the ink is lighter than the paper (chalk on a board, a white-on-black canvas)
+    stroke_small: float  # the typical stroke width, in pixels of the small copy
+    small_scale: float  # the small copy's pixels per pixel of the image (at most 1)
+
+
+def _small(image: np.ndarray, side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, float]:
+    scale = min(1.0, side / max(image.shape))
+    return downscaled(image, scale), scale
+
+
+def analyse(gray: np.ndarray) -> Analysis:
+    """Polarity and stroke width of an (H, W) uint8 grayscale image, from a small copy.
+
+    A wide median filter estimates the background whatever the polarity (ink covers
+    a minority of any window); the ink is on the side of it where the residual has
+    the heavier tail. Comparing with the local background rather than the global
+    median keeps a lighting gradient from passing for ink.
+    """
+    small, scale = _small(gray)
+    # The window is at most a third of ANALYSIS_SIDE, well within what medianBlur takes.
+    window = max(3, (min(small.shape) // MEDIAN_WINDOW_SHARE) | 1)
+    background = cv2.medianBlur(small, window)
+    residual = small.astype(np.int16) - background.astype(np.int16)
+    magnitude = np.abs(residual)
+    noise = MAD_TO_SIGMA * float(np.median(magnitude)) + ANALYSIS_NOISE_FLOOR
+    strong = magnitude > max(POLARITY_CONTRAST, POLARITY_NOISES * noise)
+    light_energy = float(residual[strong & (residual > 0)].sum())
+    dark_energy = float(-residual[strong & (residual < 0)].sum())
+    light_on_dark = light_energy > dark_energy
+    ink = np.clip(residual if light_on_dark else -residual, 0, 255).astype(np.uint8)
+    if not ink.any():
+        return Analysis(light_on_dark, 1.0, scale)
+    _, rough = cv2.threshold(ink, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return Analysis(light_on_dark, max(1.0, stroke_width(rough)), scale)
+
+
+def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float, relative: bool = True) -> np.ndarray:
+    """Remove uneven lighting: ink-bright uint8 image -> float32 ink contrast in [0, 255], background ~ 0.
+
+    The background is a grey-level opening (the darkest level within a window a few
+    strokes wide), computed on a small copy and smoothed: cheap, and it follows
+    gradients and shadows while leaving every stroke above it. With ``relative``
+    (dark ink on paper), the contrast is divided by the local paper brightness:
+    light multiplies paper and ink alike, so ink in a shadow keeps its contrast.
+    ``stroke_small`` and ``scale`` are ``analyse``'s.
+    """
+    small = ink_bright if scale == 1.0 else _small(ink_bright)[0]
+    widest = max(BACKGROUND_MIN_SIDE, min(small.shape) // BACKGROUND_MAX_SHARE)
+    size = int(np.clip(BACKGROUND_STROKES * stroke_small + BACKGROUND_PAD, BACKGROUND_MIN_SIDE, widest))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
+    # Smooth the blocky opening; it is a lower bound of the background, so never rise above it.
+    background = np.minimum(cv2.blur(opened, (size, size)), opened)
+    if scale != 1.0:
+        background = cv2.resize(background, (ink_bright.shape[1], ink_bright.shape[0]), interpolation=cv2.INTER_LINEAR)
+    contrast = cv2.subtract(ink_bright, background).astype(np.float32)
+    if relative:
+        paper = 255.0 - background.astype(np.float32)
+        step = PAPER_SAMPLE_STEP
+        floor = max(PAPER_FLOOR, RELATIVE_FLOOR * float(np.median(paper[::step, ::step])))
+        contrast *= 255.0 / np.maximum(paper, floor)
+        np.minimum(contrast, 255.0, out=contrast)
+    return contrast
+
+
+def binarize(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ink contrast (float32, background ~ 0) -> binary uint8 masks (1 = ink): (ink, faint).
+
+    ``ink`` is found by hysteresis: the parts above the weak threshold that touch a pixel
+    above the strong one. Thresholds are relative to the ink's own contrast (so faint
+    pencil and bold marker both work) and never below a few noise deviations (so paper
+    texture stays out). ``faint`` is everything above the weak threshold: a faint ruled
+    line, which the ink keeps only in pieces where it meets the digits, runs whole there.
+    """
+    smooth = cv2.GaussianBlur(contrast, (3, 3), 0)
+    sample = smooth[
+        :: max(1, smooth.shape[0] // NOISE_SAMPLE_SIDE),
+        :: max(1, smooth.shape[1] // NOISE_SAMPLE_SIDE),
+    ]
+    median = float(np.median(sample))
+    noise = MAD_TO_SIGMA * float(np.median(np.abs(sample - median))) + BINARIZE_NOISE_FLOOR
+    candidates = smooth[smooth > median + INK_NOISES * noise]
+    if candidates.size == 0 or float(smooth.max()) < MIN_INK_CONTRAST:  # nothing stands out of the paper
+        return _nothing(contrast.shape)
+    ink_level = float(np.percentile(candidates, INK_PERCENTILE)) - median
+    if ink_level < MIN_INK_CONTRAST:
+        return _nothing(contrast.shape)
+    strong = smooth > median + max(STRONG_NOISES * noise, STRONG_SHARE * ink_level)
+    weak = (smooth > median + max(WEAK_NOISES * noise, WEAK_SHARE * ink_level)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    keep = np.zeros(count, dtype=np.uint8)
+    keep[np.unique(labels[strong])] = 1
+    keep[0] = 0
+    return keep[labels], weak
+
+
+def _nothing(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``binarize``'s answer for an image without ink: two empty masks."""
+    return np.zeros(shape, dtype=np.uint8), np.zeros(shape, dtype=np.uint8)

@@ -1,0 +1,85 @@
+"""Digit candidates -> lines of writing, top to bottom, each split into numbers at wide gaps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitsight.segment.blob import Blob
+
+# A blob belongs to a line if its centre is within this fraction of a height (the taller one's, for two digits;
+# the digit's, for a scrap) of the line's blob's centre.
+LINE_REACH = 0.5
+# Within a line, a gap wider than this many digit heights separates two numbers.
+GROUP_GAP = 1.2
+# A blob shorter than this (in digit heights) is a scrap; a number whose tallest blob is one is dropped.
+SCRAP_HEIGHT = 0.5
+
+
+def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
+    """Blobs -> lines (top to bottom), each left to right, wide gaps splitting a line into separate numbers.
+
+    Blobs are chained left to right: one joins the line whose last blob is nearest
+    in height, within half a digit, so a line written at a slant stays one line.
+    Scraps (shorter than SCRAP_HEIGHT x ``digit_height``: a fragment of a broken
+    stroke) are placed after the digits, each in the line of the digit nearest it, so
+    that a scrap below a line does not start a line of its own that the next digit joins.
+    """
+    digits, scraps = [], []
+    for blob in blobs:
+        (scraps if blob.h < SCRAP_HEIGHT * digit_height else digits).append(blob)
+    lines = _chain(digits)
+    _place_scraps(lines, scraps)
+    lines.sort(key=lambda line: float(np.mean([b.cy for b in line])))
+    return [number for line in lines for number in _split_at_gaps(line)]
+
+
+def _centre(blob: Blob) -> float:
+    return blob.x + blob.w / 2
+
+
+def _chain(digits: list[Blob]) -> list[list[Blob]]:
+    """Digits -> lines, taking them left to right: each joins the line whose last blob is nearest in height."""
+    lines: list[list[Blob]] = []
+    for blob in sorted(digits, key=_centre):
+        best, best_dy = None, None
+        for line in lines:
+            last = line[-1]
+            dy = abs(last.cy - blob.cy)
+            if dy <= LINE_REACH * max(last.h, blob.h) and (best_dy is None or dy < best_dy):
+                best, best_dy = line, dy
+        if best is None:
+            lines.append([blob])
+        else:
+            best.append(blob)
+    return lines
+
+
+def _place_scraps(lines: list[list[Blob]], scraps: list[Blob]) -> None:
+    """Put each scrap (in place) in the line of the nearest digit level with it, in order; or in a line of its own."""
+    for scrap in scraps:
+        near = [
+            (abs(_centre(blob) - _centre(scrap)), k)
+            for k, line in enumerate(lines)
+            for blob in line
+            if abs(blob.cy - scrap.cy) <= LINE_REACH * blob.h
+        ]
+        if near:
+            line = lines[min(near)[1]]
+            line.append(scrap)
+            line.sort(key=_centre)
+        else:
+            lines.append([scrap])
+
+
+def _split_at_gaps(line: list[Blob]) -> list[list[Blob]]:
+    """One line -> its numbers, split where the gap between two blobs is wider than GROUP_GAP line heights."""
+    line_height = float(np.median([b.h for b in line]))
+    numbers = []
+    current = [line[0]]
+    for previous, blob in zip(line, line[1:], strict=False):
+        if blob.x - (previous.x + previous.w) > GROUP_GAP * line_height:
+            numbers.append(current)
+            current = []
+        current.append(blob)
+    numbers.append(current)
+    return numbers

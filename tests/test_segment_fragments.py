@@ -1,0 +1,99 @@
+"""Merging the fragments of one digit and dropping what is no digit (segment/fragments.py), on drawn images."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from drawn_pages import INK, assert_boxes_match, assert_one_line_of, page, zero
+
+from digitsight.segment import segment
+
+
+def test_detached_bar_of_a_five_is_merged():
+    image = page(160, 200)
+    cv2.line(image, (60, 40), (100, 40), INK, 4)  # the bar, drawn apart
+    cv2.line(image, (62, 50), (60, 75), INK, 4)
+    cv2.ellipse(image, (78, 92), (20, 18), 0, -150, 150, INK, 4)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [1]
+
+
+def test_a_five_whose_bar_floats_up_and_off_to_the_right_is_one_digit():
+    image = page(160, 240)
+    cv2.line(image, (98, 34), (140, 30), INK, 4)  # the bar: above the body and clear of it, to its right
+    cv2.line(image, (62, 50), (60, 75), INK, 4)
+    cv2.ellipse(image, (78, 92), (20, 18), 0, -150, 150, INK, 4)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [1]
+    assert_boxes_match(found.lines[0][0].box, (56, 28, 87, 87), tolerance=4)
+
+
+def test_a_hyphen_between_two_numbers_is_not_a_digit():
+    image = page(160, 360)
+    zero(image, 40, 60)
+    zero(image, 90, 60)
+    cv2.line(image, (150, 80), (180, 80), INK, 5)  # 555-1234
+    zero(image, 210, 60)
+    zero(image, 260, 60)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [2, 2]  # the gap the hyphen sat in separates two numbers
+    assert all(blob.h >= 38 for line in found.lines for blob in line)
+
+
+def test_broken_stroke_and_dashed_seven_are_merged():
+    image = page(160, 300)
+    cv2.line(image, (60, 40), (60, 70), INK, 5)  # a '1' broken in the middle
+    cv2.line(image, (60, 80), (60, 110), INK, 5)
+    for t in np.linspace(0, 1, 7)[:-1]:  # a dashed '7': bar, then the diagonal
+        start = np.array([100, 40]) + t * np.array([50, 0])
+        cv2.line(image, tuple(start.astype(int)), tuple((start + [5, 0]).astype(int)), INK, 5)
+    for t in np.linspace(0, 1, 8)[:-1]:
+        start = np.array([150, 40]) + t * np.array([-30, 70])
+        cv2.line(image, tuple(start.astype(int)), tuple((start + [-3, 6]).astype(int)), INK, 5)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [2]
+
+
+def test_small_scraps_at_the_image_edge_are_dropped():
+    image = page()
+    for k in range(3):
+        zero(image, 60 + 60 * k, 50)
+    cv2.line(image, (0, 4), (6, 22), INK, 3)  # the frayed corner of a table, read as a "1" if kept
+    cv2.line(image, (316, 138), (319, 152), INK, 3)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+
+
+def test_a_hairline_left_of_a_margin_is_not_a_one():
+    image = page()
+    cv2.line(image, (30, 40), (30, 100), 90, 2)  # what binarization kept of a faint margin line
+    for k in range(3):
+        zero(image, 60 + 60 * k, 50, thickness=8)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+    assert found.lines[0][0].x >= 55
+
+
+def test_a_margin_line_stub_running_off_the_bottom_is_not_a_one():
+    image = page()
+    cv2.line(image, (30, 95), (30, 159), INK, 4)  # the part of a broken margin line below the text
+    drawn = [zero(image, 60 + 60 * k, 50) for k in range(3)]
+    assert_one_line_of(segment(image), drawn)
+
+
+def test_a_broken_edge_line_is_not_taken_for_the_digits_height():
+    image = page()
+    for y in range(0, 160, 23):  # the table's edge beside the page, binarized in pieces
+        cv2.line(image, (5, y), (5, y + 19), INK, 4)
+    drawn = [zero(image, 60 + 60 * k, 50) for k in range(3)]
+    assert_one_line_of(segment(image), drawn)
+
+
+def test_specks_are_dropped():
+    image = page()
+    for k in range(3):
+        zero(image, 40 + 60 * k, 50)
+    for x, y in [(10, 10), (300, 140), (250, 20)]:
+        cv2.circle(image, (x, y), 1, INK, -1)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]

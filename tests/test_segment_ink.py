@@ -1,0 +1,66 @@
+"""Polarity, illumination flattening and binarization (segment/ink.py), on small drawn images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from drawn_pages import assert_one_line_of, page, zero
+
+from digitsight.segment import analyse, segment
+
+
+def test_polarity_dark_ink_on_paper_and_light_ink_on_board():
+    image = page()
+    for k in range(3):
+        zero(image, 40 + 60 * k, 50)
+    assert not analyse(image)[0]
+    assert analyse(255 - image)[0]
+
+
+def test_polarity_is_not_fooled_by_a_lighting_gradient():
+    # Paper from 110 (left) to 245 (right): the global median lies between; the ink is still dark.
+    image = np.tile(np.linspace(110, 245, 320), (160, 1)).astype(np.uint8)
+    for k in range(3):
+        zero(image, 40 + 90 * k, 50, value=20)
+    assert not analyse(image)[0]
+
+
+def test_shadow_and_gradient_are_flattened():
+    image = page(200, 360).astype(np.float32)
+    image *= np.tile(np.linspace(0.55, 1.0, 360), (200, 1))  # strong horizontal gradient
+    image[:, :150] *= 0.6  # a hard-edged shadow over the first digits
+    image = image.astype(np.uint8)
+    drawn = [zero(image, 30 + 60 * k, 70, value=15) for k in range(5)]
+    assert_one_line_of(segment(image), drawn)
+
+
+def test_light_ink_on_dark_board():
+    image = page(tone=40)
+    for k in range(3):
+        zero(image, 40 + 60 * k, 50, value=230)
+    found = segment(image)
+    assert found.light_on_dark
+    assert [len(line) for line in found.lines] == [3]
+
+
+def test_faint_hairline_strokes_on_noisy_paper_are_kept():
+    rng = np.random.default_rng(1)
+    image = np.full((160, 320), 200, np.float32)
+    for k in range(3):
+        zero(image, 40 + 80 * k, 40, h=70, value=150, thickness=1)  # 1 pixel wide, 50 levels of contrast
+    image = np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+
+
+@pytest.mark.parametrize("tone", [0, 255])
+def test_blank_images_have_no_digits(tone):
+    found = segment(page(tone=tone))
+    assert found.lines == []
+    assert not found.ink.any()
+
+
+def test_paper_texture_alone_has_no_digits():
+    rng = np.random.default_rng(2)
+    image = np.clip(rng.normal(220, 5, (160, 320)), 0, 255).astype(np.uint8)
+    assert segment(image).lines == []

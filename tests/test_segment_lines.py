@@ -1,0 +1,74 @@
+"""Grouping digit candidates into lines and numbers (segment/lines.py), on drawn images."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from drawn_pages import INK, assert_boxes_match, assert_one_line_of, boxes, page, zero
+
+from digitsight.segment import Blob, group_lines, segment
+
+
+def test_two_lines_top_to_bottom_each_left_to_right():
+    image = page(220, 320)
+    top = [zero(image, 40 + 60 * k, 30) for k in range(3)]
+    bottom = [zero(image, 60 + 60 * k, 130) for k in range(2)]
+    found = segment(image)
+    assert len(found.lines) == 2
+    for line, drawn in zip(boxes(found), (top, bottom), strict=True):
+        assert len(line) == len(drawn)
+        for got, want in zip(line, drawn, strict=True):
+            assert_boxes_match(got, want)
+
+
+def test_a_line_written_at_a_slant_stays_one_line():
+    image = page(260, 640)
+    slope = np.tan(np.radians(8))
+    for k in range(8):
+        x = 30 + 70 * k
+        zero(image, x, 190 - int(x * slope) - 40)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [8]
+    xs = [blob.x for blob in found.lines[0]]
+    assert xs == sorted(xs)
+
+
+def test_a_wide_gap_separates_two_numbers_on_one_line():
+    image = page(120, 520)
+    for x in (30, 80, 130, 330, 380):
+        zero(image, x, 40)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3, 2]
+
+
+def test_a_row_of_short_scraps_below_the_digits_is_not_a_number():
+    # The teeth left of a table's edge past the page: strokes a third of a digit's height.
+    image = page(200, 320)
+    drawn = [zero(image, 40 + 60 * k, 40, h=60) for k in range(4)]
+    for x in (30, 70, 150, 190):
+        cv2.line(image, (x, 150), (x, 170), INK, 4)
+    assert_one_line_of(segment(image), drawn)
+
+
+def test_a_scrap_below_a_sloping_line_does_not_take_the_next_digit_away():
+    # A line running downhill, and a fragment of a broken stroke under its second digit: the
+    # last digit is nearer in height to the scrap than to the digit before it.
+    def blob(x, y, w, h):
+        return Blob(x, y, w, h, np.ones((h, w), np.uint8))
+
+    digits = [blob(110, 76, 16, 61), blob(168, 88, 61, 54), blob(254, 93, 39, 69), blob(312, 106, 76, 66)]
+    scrap = blob(157, 137, 16, 20)
+    numbers = group_lines([*digits, scrap], digit_height=63.5)
+    assert [[b.box for b in number] for number in numbers] == [[b.box for b in (digits[0], scrap, *digits[1:])]]
+
+
+def test_a_line_of_smaller_digits_is_still_read():
+    # Digits two thirds the height of the first line's are writing, not scraps.
+    image = page(220, 320)
+    first = [zero(image, 40 + 60 * k, 30, h=60) for k in range(3)]
+    second = [zero(image, 40 + 50 * k, 140, h=40) for k in range(3)]
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3, 3]
+    for line, want in zip(boxes(found), [first, second], strict=True):
+        for got, box in zip(line, want, strict=True):
+            assert_boxes_match(got, box)
