@@ -21,31 +21,45 @@ CUT_MARGIN = 0.05
 CUT_GRID_ASPECT = 1.1
 # At most this many minima of the ink profile become candidate cuts.
 CUT_MINIMA = 8
+# The ink profile is smoothed over this many line heights (a Gaussian's sigma), so that a ragged stroke edge makes
+# no minimum of its own (set by hand when cutting was written).
+PROFILE_BLUR = 0.03
+# A digit is about this many line heights wide: a blob is evenly divided into as many digits as that fits, 2 to
+# MAX_EVEN_DIGITS.
+DIGIT_WIDTH = 0.7
+MAX_EVEN_DIGITS = 4
+# A cut path pays this for each ink pixel it crosses and this for each paper pixel (tuned on training-digit
+# images): far more for ink, so it slips between digits and crosses a stroke only where they touch ...
+INK_COST = 10.0
+PAPER_COST = 1.0
+# ... and this for each column it strays from its own, so that where the choice is free it stays straight.
+DETOUR_COST = 0.05
 
 
 def cut_candidates(blob: Blob, line_height: float, limit: int = CUT_MINIMA) -> list[int]:
     """Columns (blob coordinates) where a blob of touching digits may be cut.
 
-    The minima of the column ink profile (where two digits touch, little ink), plus
-    even divisions of the blob into 2..4 digit widths.
+    The ``limit`` deepest minima of the column ink profile (where two digits touch, little
+    ink), plus even divisions of the blob into 2..4 digit widths, at least CUT_SPACING
+    line heights apart.
     """
     profile = blob.mask.sum(axis=0).astype(np.float32)
     width = blob.w
     margin = max(1, int(CUT_MARGIN * line_height))
     if width < 2 * margin + 1:
         return []
-    smooth = cv2.GaussianBlur(profile[None, :], (0, 0), sigmaX=max(1.0, 0.03 * line_height))[0]
+    smooth = cv2.GaussianBlur(profile[None, :], (0, 0), sigmaX=max(1.0, PROFILE_BLUR * line_height))[0]
     inner = np.arange(margin, width - margin)
     values = smooth[inner]
     is_min = (values <= np.roll(values, 1)) & (values <= np.roll(values, -1))
     minima = sorted(inner[is_min], key=lambda c: smooth[c])
     cuts: list[int] = []
     spacing = max(2, int(CUT_SPACING * line_height))
-    expected = max(2, min(4, int(round(width / (0.7 * line_height)))))
+    expected = max(2, min(MAX_EVEN_DIGITS, int(round(width / (DIGIT_WIDTH * line_height)))))
     even = [int(round(width * k / n)) for n in range(2, expected + 1) for k in range(1, n)]
     # On a clearly wide blob, also a regular grid, so that no junction is far from a candidate.
     grid = list(range(margin, width - margin + 1, spacing)) if width > CUT_GRID_ASPECT * line_height else []
-    for c in list(minima[:CUT_MINIMA]) + even + grid:
+    for c in list(minima[:limit]) + even + grid:
         if margin <= c <= width - margin and all(abs(c - other) >= spacing for other in cuts):
             cuts.append(int(c))
     return sorted(cuts)
@@ -61,9 +75,9 @@ def cut_path(mask: np.ndarray, column: int, radius: int) -> np.ndarray:
     """
     height, width = mask.shape
     low, high = max(0, column - radius), min(width, column + radius + 1)
-    cost = np.where(mask[:, low:high] > 0, 10.0, 1.0)
+    cost = np.where(mask[:, low:high] > 0, INK_COST, PAPER_COST)
     # Prefer the straight cut where the choice is free: a small cost for leaving the column.
-    cost += 0.05 * np.abs(np.arange(low, high) - column)[None, :]
+    cost += DETOUR_COST * np.abs(np.arange(low, high) - column)[None, :]
     # reach[row, 1 + c]: the cost of the cheapest path from the top to column c of ``row``;
     # the infinite ends keep the path inside the band.
     reach = np.full((height, cost.shape[1] + 2), np.inf)
