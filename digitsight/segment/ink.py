@@ -50,7 +50,8 @@ PAPER_FLOOR = 40.0
 # The paper's median is taken on every this-many-th pixel of each row and column: plenty, and cheap.
 PAPER_SAMPLE_STEP = 8
 
-# Binarization's noise and median are measured on about this many pixels across each side: plenty, and cheap.
+# Binarization's noise and median are measured on a grid of every n-th pixel, n the side over this (at least
+# this many pixels across each side, under twice as many): plenty, and cheap.
 NOISE_SAMPLE_SIDE = 400
 # Grey levels added to binarization's noise estimate, so that it is never 0 on flawless (drawn) paper.
 BINARIZE_NOISE_FLOOR = 0.5
