@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from digitsight import synthetic
 from digitsight.data import load_mnist
 
 
@@ -21,17 +22,13 @@ def _training_digits() -> dict[int, list[np.ndarray]]:
     return {d: [mnist.x_train[i] for i in np.flatnonzero(mnist.y_train == d)[:5]] for d in range(10)}
 
 
+# Touching digits in ``ink_layer`` overlap by this many ink pixels: they just touch.
+TOUCH_OVERLAP = 3
+
+
 def glyph(value: int, height: int, stroke: float = 1.0, variant: int = 0) -> np.ndarray:
     """Ink coverage in [0, 1] of an MNIST training digit, ``height`` pixels tall; ``stroke`` scales its thickness."""
-    image = _training_digits()[value][variant]
-    rows = np.flatnonzero(image.max(axis=1) > 30)
-    cols = np.flatnonzero(image.max(axis=0) > 30)
-    digit = np.pad(image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) / 255, 2)
-    factor = height / (rows[-1] - rows[0] + 1)
-    size = (max(3, round(digit.shape[1] * factor)), max(3, round(digit.shape[0] * factor)))
-    big = cv2.resize(digit, size, interpolation=cv2.INTER_CUBIC)
-    level = float(np.clip(0.45 - 0.25 * np.log(stroke), 0.08, 0.85))
-    return np.clip((big - level) / 0.12 + 0.5, 0, 1)
+    return synthetic.glyph(_training_digits()[value][variant], height, stroke)
 
 
 def ink_layer(
@@ -47,41 +44,34 @@ def ink_layer(
 
     With ``touching``, each digit is slid left until its strokes overlap the previous one's.
     """
-    lines = text.split(" ")
-    rendered = []
-    for line in lines:
-        glyphs = [glyph(int(c), height, stroke) for c in line]
-        layers, x = [], 0
-        for k, g in enumerate(glyphs):
-            top = height - g.shape[0]
-            if k > 0:
-                previous, px, _ = layers[-1]
-                x = px + (_touch(previous, g) if touching else previous.shape[1] + int(gap * height))
-            layers.append((g, x, top))
-        rendered.append((layers, max(x + g.shape[1] for g, x, _ in layers)))
+    rows = [_row(line, height, stroke, gap, touching) for line in text.split(" ")]
     pad = int(margin * height) + 4
-    width = max(w for _, w in rendered) + 2 * pad
-    total = 2 * pad + int(line_pitch * height) * (len(lines) - 1) + height + 4
-    canvas = np.zeros((total, width), np.float32)
-    for row, (layers, _) in enumerate(rendered):
-        for g, x, top in layers:
-            y = pad + row * int(line_pitch * height) + top
-            view = canvas[y : y + g.shape[0], pad + x : pad + x + g.shape[1]]
-            np.maximum(view, g[: view.shape[0], : view.shape[1]], out=view)
-    return canvas
+    pitch = int(line_pitch * height)
+    width = max(x + ink.shape[1] for row in rows for ink, x, _ in row) + 2 * pad
+    shape = (2 * pad + pitch * (len(rows) - 1) + height + 4, width)
+    return synthetic.place(
+        [(ink, pad + x, pad + k * pitch + top) for k, row in enumerate(rows) for ink, x, top in row], shape
+    )
 
 
-def _touch(left: np.ndarray, right: np.ndarray) -> int:
-    h = max(left.shape[0], right.shape[0])
-    a = np.zeros((h, left.shape[1]), bool)
-    a[h - left.shape[0] :] = left > 0.5
-    b = np.zeros((h, right.shape[1]), bool)
-    b[h - right.shape[0] :] = right > 0.5
-    for offset in range(left.shape[1], 0, -1):
-        hi = min(left.shape[1], offset + right.shape[1])
-        if (a[:, offset:hi] & b[:, : hi - offset]).sum() >= 3:
-            return offset
-    return left.shape[1] // 2
+def _row(line: str, height: int, stroke: float, gap: float, touching: bool) -> list[tuple[np.ndarray, int, int]]:
+    """One line's glyphs (glyph, x, top) from the line's top left corner; the digits stand on its baseline."""
+    layers: list[tuple[np.ndarray, int, int]] = []
+    for char in line:
+        ink = glyph(int(char), height, stroke)
+        top = height - ink.shape[0]
+        x = 0
+        if layers:
+            previous, px, previous_top = layers[-1]
+            x = px + (_touch(previous, previous_top, ink, top) if touching else previous.shape[1] + int(gap * height))
+        layers.append((ink, x, top))
+    return layers
+
+
+def _touch(left: np.ndarray, left_top: int, right: np.ndarray, right_top: int) -> int:
+    """How far right of ``left``'s left edge ``right`` starts for their strokes to just touch."""
+    offset = synthetic.touch_offset(left, left_top, right, right_top, TOUCH_OVERLAP, lowest=1)
+    return left.shape[1] // 2 if offset is None else offset
 
 
 def on_paper(ink: np.ndarray, ink_tone: float = 30, paper_tone: float = 235) -> np.ndarray:

@@ -1,11 +1,5 @@
 """A fixed, seeded set of photo-like images of handwritten numbers, made from MNIST digits.
 
-The reading benchmark (``benchmarks/bench_reading.py``) builds them from the MNIST TEST
-digits, which the models never saw in training. ``source="validation"`` builds the same kinds of images from the 5,000
-training digits both models hold out (``digitsight.data.validation_split``): tune
-the pipeline on those, never on the test ones. (``source="train"`` draws from all
-60,000 training digits, which the models learnt.)
-
 Each category stresses one thing ``digitsight.read`` must handle:
 
 - clean:          dark ink on white, as from a scanner
@@ -21,23 +15,39 @@ Each category stresses one thing ``digitsight.read`` must handle:
 - two_lines:      two numbers, one above the other
 
 Numbers have 1 to 8 digits; images come as encoded bytes (PNG or JPEG), as a user's
-upload would. ``make_image(category, index, source)`` is deterministic.
+upload would. ``make_image(category, index, source)`` is deterministic: the benchmark's
+figures, and the per-image readings compared before and after a change, depend on every
+image staying the same, so the order in which this module draws from its random
+generator must not change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
 
-from digitsight.data import load_mnist, validation_split
+from digitsight.synthetic import sources
+from digitsight.synthetic.glyphs import place
+from digitsight.synthetic.rows import number_row
+from digitsight.synthetic.sources import SOURCES
 
-SOURCES = ("test", "train", "validation")
 CATEGORIES = ("clean", "photo", "ruled", "light_on_dark", "thick", "thin", "touching", "broken", "two_lines")
 SEED = 20260522
 INK_COLOURS = [(20, 20, 20), (25, 40, 140), (20, 30, 90), (140, 20, 25), (20, 90, 40), (70, 70, 75)]
+# Digit heights in pixels: from a small number in a photo to a large one; thin strokes
+# come on large digits (where a thin pen is hardest), thick ones on medium to large.
+DIGIT_HEIGHT = (28, 90)
+THIN_DIGIT_HEIGHT = (70, 140)
+THICK_DIGIT_HEIGHT = (45, 110)
+# Digits per number: 1 to 8 on one line, 1 to 5 on each of two (``integers``' high end is excluded).
+DIGITS_ONE_LINE = (1, 9)
+DIGITS_TWO_LINES = (1, 6)
+LINE_PITCH = (1.5, 2.2)  # from one line's top to the next, in digit heights
+MARGIN_X = (0.4, 2.0)  # paper left and right of the number, in digit heights
+MARGIN_Y = (0.4, 1.5)  # above and below
+JPEG_QUALITY = (40, 90)  # a phone's or a messenger's compression, from heavy to light
 
 
 @dataclass(frozen=True)
@@ -49,121 +59,53 @@ class Sample:
     data: bytes
     label: str
     size: tuple[int, int]  # width, height
-    digits: tuple[int, ...] = ()  # which digits of the source were written, in reading order (see ``digits``)
+    digits: tuple[int, ...] = ()  # which digits of the source were written, in reading order (``sources.digits``)
 
 
-def digits(source: str) -> tuple[np.ndarray, np.ndarray]:
-    """The MNIST images (N, 28, 28) uint8 and labels a source draws from; ``Sample.digits`` index them."""
-    return _digits(source)  # (``photo_of_size`` has an argument named ``digits``, hence two names)
+@dataclass(frozen=True)
+class _Written:
+    """The ink of a page's number (coverage in [0, 1]) and where it sits."""
+
+    ink: np.ndarray
+    height: int  # digit height
+    margin_x: int
+    margin_y: int
+    label: str
+    picks: list[int]
 
 
-def raw_right(source: str, classifier) -> np.ndarray:  # noqa: ANN001 - a digitsight Classifier
-    """Whether ``classifier`` reads each digit of ``source`` right as the raw 28x28 MNIST image (bool per digit).
-
-    Index it with ``Sample.digits``: an image whose digits are not all right is lost to the
-    classifier, whatever the pipeline does.
-    """
-    images, labels = _digits(source)
-    return classifier.probabilities(images.astype(np.float32) / 255).argmax(axis=1) == labels
+def _digit_height(rng: np.random.Generator, category: str) -> int:
+    height = int(rng.uniform(*DIGIT_HEIGHT)) if category != "thin" else int(rng.uniform(*THIN_DIGIT_HEIGHT))
+    if category == "thick":  # drawn after the first: the images depend on the order
+        height = int(rng.uniform(*THICK_DIGIT_HEIGHT))
+    return height
 
 
-@lru_cache(maxsize=2)
-def _digits(source: str) -> tuple[np.ndarray, np.ndarray]:
-    mnist = load_mnist()
-    if source == "test":
-        return mnist.x_test, mnist.y_test
-    if source == "train":
-        return mnist.x_train, mnist.y_train
-    if source == "validation":
-        held_out, _ = validation_split(len(mnist.x_train))
-        return mnist.x_train[held_out], mnist.y_train[held_out]
-    raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+def _digit_count(rng: np.random.Generator, category: str, n_lines: int) -> int:
+    count = int(rng.integers(*DIGITS_ONE_LINE)) if n_lines == 1 else int(rng.integers(*DIGITS_TWO_LINES))
+    return max(2, count) if category == "touching" else count
 
 
-def _glyph(image: np.ndarray, height: int, stroke: float) -> np.ndarray:
-    """An MNIST digit -> ink coverage in [0, 1], ``height`` pixels tall, stroke scaled by ``stroke`` (1 = as drawn)."""
-    rows = np.flatnonzero(image.max(axis=1) > 30)
-    cols = np.flatnonzero(image.max(axis=0) > 30)
-    digit = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) / 255
-    digit = np.pad(digit, 2)
-    factor = height / (rows[-1] - rows[0] + 1)
-    size = (max(3, round(digit.shape[1] * factor)), max(3, round(digit.shape[0] * factor)))
-    big = cv2.resize(digit, size, interpolation=cv2.INTER_CUBIC)
-    # Sharpen the blurry upscaled MNIST into a pen stroke; the level sets the thickness.
-    level = float(np.clip(0.45 - 0.25 * np.log(stroke), 0.08, 0.85))
-    softness = 0.12
-    return np.clip((big - level) / softness + 0.5, 0, 1)
-
-
-def _place(layers: list[tuple[np.ndarray, int, int]], shape: tuple[int, int]) -> np.ndarray:
-    canvas = np.zeros(shape, dtype=np.float32)
-    for glyph, x, y in layers:
-        h, w = glyph.shape
-        view = canvas[y : y + h, x : x + w]
-        np.maximum(view, glyph[: view.shape[0], : view.shape[1]], out=view)
-    return canvas
-
-
-def _touch_offset(left: np.ndarray, left_y: int, right: np.ndarray, right_y: int, wanted_overlap: int) -> int:
-    """Offset of ``right`` relative to ``left`` at which their strokes first overlap by ``wanted_overlap`` pixels."""
-    top = min(left_y, right_y)
-    h = max(left_y + left.shape[0], right_y + right.shape[0]) - top
-    a = np.zeros((h, left.shape[1]), bool)
-    a[left_y - top : left_y - top + left.shape[0]] = left > 0.5
-    b = np.zeros((h, right.shape[1]), bool)
-    b[right_y - top : right_y - top + right.shape[0]] = right > 0.5
-    for offset in range(left.shape[1], -right.shape[1] // 2, -1):
-        lo, hi = max(0, offset), min(left.shape[1], offset + right.shape[1])
-        if hi > lo and (a[:, lo:hi] & b[:, lo - offset : hi - offset]).sum() >= wanted_overlap:
-            return offset
-    return left.shape[1] // 2
-
-
-def _touching_x(previous: tuple[np.ndarray, int, int], glyph: np.ndarray, y: int, height: int) -> int:
-    """The x at which ``glyph`` (top at ``y``) touches ``previous`` (glyph, x, y): their strokes overlap a little."""
-    left, x, left_y = previous
-    return x + _touch_offset(left, left_y, glyph, y, wanted_overlap=max(2, height // 25))
-
-
-def _line(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray, count: int, height: int, style: str):
-    """Glyphs for one written number: (layers, width, label, digit indices), positions relative to the line's top."""
-    stroke = {"thick": rng.uniform(2.2, 3.2), "thin": rng.uniform(0.3, 0.45)}.get(style, rng.uniform(0.8, 1.3))
-    glyphs, labels, picks = [], [], []
-    for _ in range(count):
-        i = int(rng.integers(len(xs)))
-        picks.append(i)
-        h = int(height * rng.uniform(0.9, 1.1))
-        glyphs.append(_glyph(xs[i], h, stroke))
-        labels.append(str(int(ys[i])))
-    touch_pair = int(rng.integers(count - 1)) if style == "touching" and count > 1 else -1
-    layers, x = [], 0
-    for k, glyph in enumerate(glyphs):
-        y = max(0, int(rng.normal(0, 0.04 * height)) + (height - glyph.shape[0]))
-        if k > 0:
-            previous, px, _ = layers[-1]
-            if style == "touching" and (k - 1 == touch_pair or rng.random() < 0.3):
-                x = _touching_x(layers[-1], glyph, y, height)
-            else:
-                x = px + previous.shape[1] + int(rng.uniform(0.08, 0.45) * height)
-        layers.append((glyph, x, y))
-    width = max(x + g.shape[1] for g, x, _ in layers)
-    return layers, width, "".join(labels), picks
-
-
-def touching_group(source: str, picks: list[int], height: int, stroke: float = 1.0) -> np.ndarray:
-    """Digits ``picks`` of ``source`` pushed together as the "touching" category does: (H, W) ink in [0, 1]."""
-    xs, _ = _digits(source)
-    layers: list[tuple[np.ndarray, int, int]] = []
-    for i in picks:
-        glyph = _glyph(xs[i], height, stroke)
-        y = max(0, height - glyph.shape[0])
-        x = _touching_x(layers[-1], glyph, y, height) if layers else 0
-        layers.append((glyph, x, y))
-    left = min(x for _, x, _ in layers)
-    layers = [(glyph, x - left, y) for glyph, x, y in layers]
-    width = max(x + glyph.shape[1] for glyph, x, _ in layers)
-    rows = max(y + glyph.shape[0] for glyph, _, y in layers)
-    return _place(layers, (rows, width))
+def _write(rng: np.random.Generator, category: str, source: str) -> _Written:
+    """The number (one line, or two for "two_lines") as ink on an empty page with margins."""
+    images, labels = sources.digits(source)
+    style = category if category in ("thick", "thin", "touching") else "normal"
+    n_lines = 2 if category == "two_lines" else 1
+    height = _digit_height(rng, category)
+    rows = []
+    for _ in range(n_lines):
+        rows.append(number_row(rng, images, labels, _digit_count(rng, category, n_lines), height, style))
+    width = max(row.width for row in rows)
+    pitch = int(height * rng.uniform(*LINE_PITCH))
+    margin_x = int(rng.uniform(*MARGIN_X) * height) + 4
+    margin_y = int(rng.uniform(*MARGIN_Y) * height) + 4
+    shape = (margin_y * 2 + pitch * (n_lines - 1) + height + 8, margin_x * 2 + width)
+    layers = [(ink, margin_x + x, margin_y + k * pitch + y) for k, row in enumerate(rows) for ink, x, y in row.layers]
+    ink = place(layers, shape)
+    if category == "broken":
+        ink = _break_strokes(rng, ink, height)
+    label = " ".join(row.label for row in rows)
+    return _Written(ink, height, margin_x, margin_y, label, [i for row in rows for i in row.picks])
 
 
 def _break_strokes(rng: np.random.Generator, ink: np.ndarray, height: int) -> np.ndarray:
@@ -181,6 +123,7 @@ def _break_strokes(rng: np.random.Generator, ink: np.ndarray, height: int) -> np
 
 
 def _paper(rng: np.random.Generator, shape: tuple[int, int], tone: float) -> np.ndarray:
+    """Paper of brightness ``tone`` with a fine grain."""
     paper = np.full(shape, tone, np.float32)
     grain = cv2.GaussianBlur(rng.normal(0, 1, shape).astype(np.float32), (0, 0), 2)
     return paper + grain * 3
@@ -207,72 +150,70 @@ def _lighting(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return light
 
 
-def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.ndarray, str, list[int]]:
-    xs, ys = _digits(source)
-    style = category if category in ("thick", "thin", "touching") else "normal"
-    n_lines = 2 if category == "two_lines" else 1
-    height = int(rng.uniform(28, 90)) if category not in ("thin",) else int(rng.uniform(70, 140))
-    if category == "thick":
-        height = int(rng.uniform(45, 110))
-    lines = []
-    for _ in range(n_lines):
-        count = int(rng.integers(1, 9)) if n_lines == 1 else int(rng.integers(1, 6))
-        if category == "touching":
-            count = max(2, count)
-        lines.append(_line(rng, xs, ys, count, height, style))
-    width = max(w for _, w, _, _ in lines)
-    pitch = int(height * rng.uniform(1.5, 2.2))
-    margin_x = int(rng.uniform(0.4, 2.0) * height) + 4
-    margin_y = int(rng.uniform(0.4, 1.5) * height) + 4
-    shape = (margin_y * 2 + pitch * (n_lines - 1) + height + 8, margin_x * 2 + width)
-    layers = []
-    for k, (line_layers, _, _, _) in enumerate(lines):
-        for glyph, x, y in line_layers:
-            layers.append((glyph, margin_x + x, margin_y + k * pitch + y))
-    ink = _place(layers, shape)
-    if category == "broken":
-        ink = _break_strokes(rng, ink, height)
-    label = " ".join(text for _, _, text, _ in lines)
-    picks = [i for *_, line_picks in lines for i in line_picks]
+def _light_on_dark(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
+    """Chalk on a board or a drawing on a dark canvas, RGB float."""
+    shape = ink.shape
+    if rng.random() < 0.5:  # chalk: textured, slightly uneven strokes on a dark green or grey board
+        texture = np.clip(rng.normal(0.85, 0.25, shape), 0, 1).astype(np.float32)
+        ink = ink * texture
+        board = np.array(rng.choice([[40, 60, 50], [45, 45, 50], [30, 40, 35]]), np.float32)
+        chalk = np.array([235, 235, 225], np.float32)
+        rgb = board * (1 - ink[..., None]) + chalk * ink[..., None]
+        rgb *= _lighting(rng, shape)[..., None]
+        return rgb
+    # A drawing canvas: white (or coloured) strokes on black, digitally clean.
+    colour = np.array(rng.choice([[255, 255, 255], [255, 230, 80], [120, 220, 255]]), np.float32)
+    return colour * ink[..., None]
 
-    if category == "light_on_dark":
-        if rng.random() < 0.5:  # chalk: textured, slightly uneven strokes on a dark green or grey board
-            texture = np.clip(rng.normal(0.85, 0.25, shape), 0, 1).astype(np.float32)
-            ink = ink * texture
-            board = np.array(rng.choice([[40, 60, 50], [45, 45, 50], [30, 40, 35]]), np.float32)
-            chalk = np.array([235, 235, 225], np.float32)
-            rgb = board * (1 - ink[..., None]) + chalk * ink[..., None]
-            rgb *= _lighting(rng, shape)[..., None]
-        else:  # a drawing canvas: white (or coloured) strokes on black, digitally clean
-            colour = np.array(rng.choice([[255, 255, 255], [255, 230, 80], [120, 220, 255]]), np.float32)
-            rgb = colour * ink[..., None]
-        return _finish(rng, rgb, strong=False), label, picks
 
+def _rule(rng: np.random.Generator, rgb: np.ndarray, written: _Written) -> None:
+    """Draw a notebook's blue ruled lines (the digits sit on one) and its red margin line onto ``rgb``."""
+    height, shape = written.height, rgb.shape[:2]
+    pitch = int(height * rng.uniform(1.15, 1.5))
+    blue = np.array([150, 180, 230], np.float32) * rng.uniform(0.8, 1.0)
+    baseline = written.margin_y + height
+    for y in range(baseline - baseline // pitch * pitch, shape[0], pitch):
+        cv2.line(rgb, (0, y), (shape[1], y), blue.tolist(), int(rng.integers(1, 3)))
+    margin = int(written.margin_x * rng.uniform(0.3, 0.7))
+    cv2.line(rgb, (margin, 0), (margin, shape[0]), (220, 90, 90), int(rng.integers(1, 3)))
+
+
+def _table_edge(rng: np.random.Generator, rgb: np.ndarray) -> None:
+    """Paint the table past one edge of the page onto ``rgb``."""
+    edge = int(rng.integers(4))
+    depth = int(min(rgb.shape[:2]) * rng.uniform(0.04, 0.12))
+    table = np.array(rng.choice([[60, 45, 35], [30, 30, 30], [120, 100, 80]]), np.float32)
+    region = [np.s_[:depth, :], np.s_[-depth:, :], np.s_[:, :depth], np.s_[:, -depth:]][edge]
+    rgb[region] = table
+
+
+def _on_paper(rng: np.random.Generator, category: str, written: _Written) -> np.ndarray:
+    """The number inked on paper (ruled, lit and on a table as the category asks), RGB float."""
+    ink, shape = written.ink, written.ink.shape
     paper_tone = rng.uniform(215, 250)
     paper = _paper(rng, shape, paper_tone)
     rgb = np.repeat(paper[..., None], 3, axis=2) * np.array([1.0, rng.uniform(0.97, 1.0), rng.uniform(0.9, 1.0)])
     if category == "ruled":
-        pitch_lines = int(height * rng.uniform(1.15, 1.5))
-        blue = np.array([150, 180, 230], np.float32) * rng.uniform(0.8, 1.0)
-        first = margin_y + height - (margin_y + height) // pitch_lines * pitch_lines
-        for y in range(first, shape[0], pitch_lines):
-            cv2.line(rgb, (0, y), (shape[1], y), blue.tolist(), int(rng.integers(1, 3)))
-        margin = int(margin_x * rng.uniform(0.3, 0.7))
-        cv2.line(rgb, (margin, 0), (margin, shape[0]), (220, 90, 90), int(rng.integers(1, 3)))
+        _rule(rng, rgb, written)
     colour = np.array(INK_COLOURS[int(rng.integers(len(INK_COLOURS)))], np.float32)
     if category in ("clean", "thick", "thin", "touching", "broken", "two_lines") and rng.random() < 0.5:
         colour = np.array(INK_COLOURS[0], np.float32)
     rgb = rgb * (1 - ink[..., None]) + colour * ink[..., None]
     if category in ("photo", "ruled"):
         rgb *= _lighting(rng, shape)[..., None]
-        if category == "photo" and rng.random() < 0.3:  # the table past the page's edge
-            edge = int(rng.integers(4))
-            depth = int(min(shape) * rng.uniform(0.04, 0.12))
-            table = np.array(rng.choice([[60, 45, 35], [30, 30, 30], [120, 100, 80]]), np.float32)
-            region = [np.s_[:depth, :], np.s_[-depth:, :], np.s_[:, :depth], np.s_[:, -depth:]][edge]
-            rgb[region] = table
-        return _finish(rng, rgb, strong=True), label, picks
-    return _finish(rng, rgb, strong=category != "clean"), label, picks
+        if category == "photo" and rng.random() < 0.3:
+            _table_edge(rng, rgb)
+    return rgb
+
+
+def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.ndarray, str, list[int]]:
+    """The image (RGB uint8), its label and the source digits on it."""
+    written = _write(rng, category, source)
+    if category == "light_on_dark":
+        rgb = _finish(rng, _light_on_dark(rng, written.ink), strong=False)
+    else:
+        rgb = _finish(rng, _on_paper(rng, category, written), strong=category != "clean")
+    return rgb, written.label, written.picks
 
 
 def _finish(rng: np.random.Generator, rgb: np.ndarray, strong: bool) -> np.ndarray:
@@ -305,7 +246,7 @@ def make_image(category: str, index: int, source: str = "test") -> Sample:
     rgb, label, picks = _render(rng, category, source)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     if category in ("photo", "ruled") or (category != "clean" and rng.random() < 0.5):
-        ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 90))])
+        ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(*JPEG_QUALITY))])
     else:
         ok, data = cv2.imencode(".png", bgr)
     assert ok
@@ -315,16 +256,16 @@ def make_image(category: str, index: int, source: str = "test") -> Sample:
 def photo_of_size(megapixels: float, digits: int = 6, index: int = 0, source: str = "test") -> Sample:
     """A photo-like JPEG of about ``megapixels`` holding a ``digits``-digit number (for latency by image size)."""
     rng = np.random.default_rng([SEED, 99, index, int(megapixels * 1000), digits])
-    xs, ys = _digits(source)
+    images, labels = sources.digits(source)
     width = int(np.sqrt(megapixels * 1e6 * 4 / 3))
     height = int(width * 3 / 4)
     digit_height = int(height * rng.uniform(0.12, 0.2))
-    layers, line_width, label, picks = _line(rng, xs, ys, digits, digit_height, "normal")
-    while line_width > 0.9 * width:  # keep the number on the page
+    row = number_row(rng, images, labels, digits, digit_height, "normal")
+    while row.width > 0.9 * width:  # keep the number on the page
         digit_height = int(digit_height * 0.8)
-        layers, line_width, label, picks = _line(rng, xs, ys, digits, digit_height, "normal")
-    x0, y0 = (width - line_width) // 2, (height - digit_height) // 2
-    ink = _place([(g, x0 + x, y0 + y) for g, x, y in layers], (height, width))
+        row = number_row(rng, images, labels, digits, digit_height, "normal")
+    x0, y0 = (width - row.width) // 2, (height - digit_height) // 2
+    ink = place([(g, x0 + x, y0 + y) for g, x, y in row.layers], (height, width))
     paper = _paper(rng, (height, width), rng.uniform(215, 245))
     rgb = np.repeat(paper[..., None], 3, axis=2)
     colour = np.array(INK_COLOURS[int(rng.integers(len(INK_COLOURS)))], np.float32)
@@ -332,4 +273,4 @@ def photo_of_size(megapixels: float, digits: int = 6, index: int = 0, source: st
     rgb = _finish(rng, rgb, strong=True)
     ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert ok
-    return Sample("size", index, data.tobytes(), label, (width, height), tuple(picks))
+    return Sample("size", index, data.tobytes(), row.label, (width, height), tuple(row.picks))
