@@ -117,7 +117,7 @@ def main() -> None:
         browser.close()
 
     from digitsight import read
-    from digitsight.classifier import load_classifier
+    from digitsight.nets.digits import load_classifier
 
     model = os.environ.get("DIGITSIGHT_MODEL") or None  # the model the server served (see pages/common.py)
     load_classifier(model)

@@ -49,7 +49,7 @@ def main() -> None:
     import tensorflow  # noqa: F401 - timed separately from the model itself
 
     import_seconds = time.perf_counter() - started
-    from digitsight.classifier import DEFAULT_MODEL_PATH, Classifier
+    from digitsight.nets.digits import DEFAULT_MODEL_PATH, Classifier
 
     started = time.perf_counter()
     classifier = Classifier(args.model or DEFAULT_MODEL_PATH)

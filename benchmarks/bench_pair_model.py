@@ -32,8 +32,8 @@ KINDS = {"pair, 1 on the left": "1x", "pair, 1 on the right": "x1", "pair withou
 
 def main() -> None:
     from digitsight import synthetic
+    from digitsight.nets.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS, load_pair_model
     from digitsight.normalize import to_pair_field
-    from digitsight.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS, load_pair_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", type=int, default=400, help="groups of each kind")

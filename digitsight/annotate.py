@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from digitsight.reading import Reading
+from digitsight.imaging import load_image
+from digitsight.result import LOW_CONFIDENCE, Reading
 
 # Box colours by confidence: green when sure, orange when unsure (a warning was raised).
 SURE = (0, 170, 60)
@@ -17,11 +19,6 @@ def annotate(image: object, reading: Reading, *, low_confidence: float | None = 
     Boxes are in the original image's coordinates, as ``Reading`` reports them. Low-
     confidence digits are drawn in orange, the others in green.
     """
-    import cv2
-
-    from digitsight.imaging import load_image
-    from digitsight.reading import LOW_CONFIDENCE
-
     threshold = LOW_CONFIDENCE if low_confidence is None else low_confidence
     canvas = load_image(image).rgb.copy()
     height, width = canvas.shape[:2]

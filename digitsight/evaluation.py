@@ -55,9 +55,7 @@ def report_from_predictions(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str,
         "accuracy": float(np.mean(y_true == y_pred)),
         "confusion_matrix": matrix.tolist(),
         "per_class": per_class_metrics(matrix),
-        "misclassified": [
-            {"index": int(i), "true": int(y_true[i]), "predicted": int(y_pred[i])} for i in wrong
-        ],
+        "misclassified": [{"index": int(i), "true": int(y_true[i]), "predicted": int(y_pred[i])} for i in wrong],
     }
 
 
@@ -105,8 +103,8 @@ def save_misclassified(report: dict[str, Any], test_images: np.ndarray, path: Pa
 
 def load_misclassified(model_path: Path | None = None) -> dict[str, np.ndarray]:
     """The misclassified test images saved by ``save_misclassified``: images, indices, true, predicted."""
-    from digitsight.classifier import DEFAULT_MODEL_PATH
     from digitsight.errors import DigitSightError
+    from digitsight.nets.digits import DEFAULT_MODEL_PATH
 
     path = misclassified_path_for(model_path or DEFAULT_MODEL_PATH)
     try:
@@ -118,8 +116,8 @@ def load_misclassified(model_path: Path | None = None) -> dict[str, np.ndarray]:
 
 def load_report(model_path: Path | None = None) -> dict[str, Any]:
     """The evaluation report written next to the model (default: the shipped model)."""
-    from digitsight.classifier import DEFAULT_MODEL_PATH
     from digitsight.errors import DigitSightError
+    from digitsight.nets.digits import DEFAULT_MODEL_PATH
 
     path = report_path_for(model_path or DEFAULT_MODEL_PATH)
     try:
@@ -136,8 +134,8 @@ def format_confusion_matrix(matrix: np.ndarray) -> str:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``python -m digitsight evaluate``: re-measure the model on the official MNIST test set."""
-    from digitsight.classifier import DEFAULT_MODEL_PATH, Classifier
     from digitsight.data import load_mnist
+    from digitsight.nets.digits import DEFAULT_MODEL_PATH, Classifier
 
     model_path = Path(args.model) if args.model else DEFAULT_MODEL_PATH
     classifier = Classifier(model_path)

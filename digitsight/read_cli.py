@@ -19,20 +19,6 @@ from pathlib import Path
 from digitsight.errors import DigitSightError
 
 
-def reading_record(file: str, reading, ms: float) -> dict:  # noqa: ANN001 - a Reading
-    """The JSON object for one image read (the CLI contract in docs/DESIGN)."""
-    return {
-        "file": file,
-        "number": reading.number,
-        "lines": list(reading.lines),
-        "digits": [
-            {"value": d.value, "confidence": round(d.confidence, 4), "box": list(d.box)} for d in reading.digits
-        ],
-        "ms": round(ms, 1),
-        "warnings": list(reading.warnings),
-    }
-
-
 def run_read(args: argparse.Namespace) -> int:
     """Read every image in ``args.images``; returns the exit code (1 if any file failed)."""
     from digitsight.imaging import load_image
@@ -60,7 +46,7 @@ def run_read(args: argparse.Namespace) -> int:
             continue
         readings.append(reading)
         if args.json:
-            print(json.dumps(reading_record(file, reading, ms)), flush=True)
+            print(json.dumps(reading.to_dict(file, ms)), flush=True)  # the contract: digitsight.result
         else:
             print(f"{file}: {reading.number or '(no digits found)'}  ({ms:.0f} ms)", flush=True)
             for warning in reading.warnings:

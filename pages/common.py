@@ -20,7 +20,7 @@ import streamlit as st
 from digitsight.errors import DigitSightError
 
 if TYPE_CHECKING:
-    from digitsight.classifier import Classifier
+    from digitsight.nets.digits import Classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "assets" / "examples"
@@ -55,7 +55,7 @@ def model_path() -> Path:
     The shipped model, unless ``$DIGITSIGHT_MODEL`` names another ``.keras`` file (say, a
     fresh training run to try out before it replaces the shipped one).
     """
-    from digitsight.classifier import DEFAULT_MODEL_PATH
+    from digitsight.nets.digits import DEFAULT_MODEL_PATH
 
     return Path(os.environ.get(MODEL_ENV) or DEFAULT_MODEL_PATH)
 

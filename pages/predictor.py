@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from digitsight.reading import LOW_CONFIDENCE
+from digitsight.result import LOW_CONFIDENCE
 from pages.common import (
     EXAMPLE_REQUEST,
     classifier,
@@ -30,7 +30,7 @@ from pages.common import (
 )
 
 if TYPE_CHECKING:
-    from digitsight.reading import Digit, Reading
+    from digitsight.result import Digit, Reading
 
 UPLOAD = "Upload a file"
 CAMERA = "Take a photo"

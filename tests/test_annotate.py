@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from digitsight.annotate import SURE, UNSURE, annotate
-from digitsight.reading import Digit, Reading
+from digitsight.result import Digit, Reading
 
 
 def reading_of(*digits: tuple[int, float, tuple[int, int, int, int]], size=(200, 100)) -> Reading:

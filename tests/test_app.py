@@ -168,7 +168,7 @@ def test_predictor_empty_canvas_gives_a_hint_not_an_error() -> None:
 def test_model_is_loaded_once_across_reruns(model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import keras
 
-    import digitsight.classifier
+    import digitsight.nets.base
     from pages.common import cached_classifier
 
     loads = []
@@ -180,7 +180,7 @@ def test_model_is_loaded_once_across_reruns(model: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(keras.saving, "load_model", counting_load_model)
     # Start as a fresh server process would: no model in digitsight's registry, none in st.cache_resource.
-    monkeypatch.setattr(digitsight.classifier, "_loaded", {})
+    monkeypatch.setattr(digitsight.nets.base, "_loaded", {})
     cached_classifier.clear()
     at = open_page("predictor")
     at.segmented_control(key="method").set_value("Try an example").run()

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from digit_images import ink_layer
 
-from digitsight.chains import BLANK, ChainModel, best_path, greedy_decode, load_chain_model, log_likelihoods
+from digitsight.decode.ctc import best_path, greedy_decode, log_likelihoods
+from digitsight.nets.chains import BLANK, ChainModel, load_chain_model
 from digitsight.normalize import to_chain_field
 
 

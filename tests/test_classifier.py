@@ -7,9 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from digitsight.classifier import Classifier, load_classifier
 from digitsight.data import cache_dir, load_mnist
 from digitsight.errors import DigitSightError
+from digitsight.nets.digits import Classifier, load_classifier
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_slice():
 def test_shipped_model_scores_at_least_99_percent_on_1000_test_images(classifier, test_slice) -> None:
     images, labels = test_slice
 
-    predictions = classifier.probabilities(images).argmax(axis=1)
+    predictions = classifier.read(images).argmax(axis=1)
 
     assert np.mean(predictions == labels) >= 0.99
 
@@ -52,8 +52,8 @@ def test_classify_returns_value_confidence_and_ranked_top3(classifier, test_slic
 def test_probabilities_accept_channel_axis_or_not_and_sum_to_one(classifier) -> None:
     crops = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
 
-    without_channel = classifier.probabilities(crops)
-    with_channel = classifier.probabilities(crops[..., None])
+    without_channel = classifier.read(crops)
+    with_channel = classifier.read(crops[..., None])
 
     assert without_channel.shape == (5, 10)
     np.testing.assert_allclose(without_channel, with_channel, rtol=1e-5)
@@ -61,21 +61,21 @@ def test_probabilities_accept_channel_axis_or_not_and_sum_to_one(classifier) -> 
 
 
 def test_empty_batch_gives_empty_answer(classifier) -> None:
-    assert classifier.probabilities(np.zeros((0, 28, 28))).shape == (0, 10)
+    assert classifier.read(np.zeros((0, 28, 28))).shape == (0, 10)
     assert classifier.classify(np.zeros((0, 28, 28))) == []
 
 
 def test_wrong_crop_shape_is_refused(classifier) -> None:
     with pytest.raises(ValueError, match=r"\(N, 28, 28"):
-        classifier.probabilities(np.zeros((2, 32, 32)))
+        classifier.read(np.zeros((2, 32, 32)))
 
 
 def test_batches_larger_than_a_chunk_match_one_by_one(classifier, test_slice) -> None:
     images, _ = test_slice
     images = np.concatenate([images, images[:100]])  # 1,100 > CHUNK
 
-    batched = classifier.probabilities(images)
-    single = np.concatenate([classifier.probabilities(images[i : i + 1]) for i in (0, 1050)])
+    batched = classifier.read(images)
+    single = np.concatenate([classifier.read(images[i : i + 1]) for i in (0, 1050)])
 
     np.testing.assert_allclose(batched[[0, 1050]], single, atol=1e-5)
 

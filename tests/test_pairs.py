@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from digit_images import ink_layer
 
+from digitsight.nets.pairs import PairModel, load_pair_model
 from digitsight.normalize import to_pair_field
-from digitsight.pairs import PairModel, load_pair_model
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,16 @@ from PIL import Image
 
 import digitsight
 from digitsight import reading
-from digitsight.classifier import Classifier
+from digitsight.decode.candidates import Piece, Plan
+from digitsight.decode.scoring import spell
+from digitsight.decode.search import best_line_reading
+from digitsight.decode.weights import DEFAULT_WEIGHTS, Weights
 from digitsight.errors import DigitSightError
-from digitsight.pairs import PairModel, PairOutputs
+from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
+from digitsight.nets import CHAIN, DIGIT, PAIR
+from digitsight.nets.chains import BLANK, ChainModel
+from digitsight.nets.digits import Classifier
+from digitsight.nets.pairs import PairModel, PairOutputs
 from digitsight.reading import Digit, Reading
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "samples" / "realworld"
@@ -32,6 +39,16 @@ def read(shipped_model_path):
     return read
 
 
+@pytest.fixture(scope="module")
+def read_with(shipped_model_path):
+    def read_with(image, weights: Weights) -> Reading:
+        """``read``, scored with other weights."""
+        loaded = load_image(image, max_pixels=PROCESS_MAX_PIXELS)
+        return reading.read_loaded(loaded, *reading.load_models(shipped_model_path), weights=weights)
+
+    return read_with
+
+
 def test_clean_number_with_boxes_crops_and_confidences(read):
     image = on_paper(ink_layer("31415926"))
     reading = read(image)
@@ -43,7 +60,7 @@ def test_clean_number_with_boxes_crops_and_confidences(read):
     assert xs == sorted(xs)
     for digit in reading.digits:
         x, y, w, h = digit.box
-        assert 0 <= x and 0 <= y and x + w <= image.shape[1] and y + h <= image.shape[0]
+        assert x >= 0 and y >= 0 and x + w <= image.shape[1] and y + h <= image.shape[0]
         assert 0.6 * 48 <= h <= 1.3 * 48
         assert digit.crop.shape == (28, 28) and digit.crop.dtype == np.float32
         assert 0.5 < digit.confidence <= 1
@@ -176,7 +193,7 @@ def test_bad_input_raises_a_plain_error(read):
 
 def test_all_digits_are_classified_in_one_batched_call(read, monkeypatch):
     calls = []
-    original = Classifier.probabilities
+    original = Classifier.read
 
     def counting(self, crops):
         calls.append(len(crops))
@@ -189,7 +206,7 @@ def test_all_digits_are_classified_in_one_batched_call(read, monkeypatch):
         pair_calls.append(len(fields))
         return original_pairs(self, fields)
 
-    monkeypatch.setattr(Classifier, "probabilities", counting)
+    monkeypatch.setattr(Classifier, "read", counting)
     monkeypatch.setattr(PairModel, "read", counting_pairs)
     reading = read(on_paper(ink_layer("41 72", touching=True)))
     assert reading.number == "41 72"
@@ -221,7 +238,7 @@ def test_low_confidence_digits_are_warned_about(read, monkeypatch):
         count = np.tile(np.float32([0.0, 1.0, 0.0]), (len(fields), 1))
         return PairOutputs(count, unsure(None, fields), unsure(None, fields))
 
-    monkeypatch.setattr(Classifier, "probabilities", unsure)
+    monkeypatch.setattr(Classifier, "read", unsure)
     monkeypatch.setattr(PairModel, "read", unsure_too)
     reading = read(on_paper(ink_layer("3")))
     assert reading.number == "3"
@@ -241,12 +258,12 @@ def test_a_digit_is_read_by_both_models_their_probabilities_mixed(read, monkeypa
         count = np.tile(np.float32([0.0, 1.0, 0.0]), (len(fields), 1))
         return PairOutputs(count, first, first)
 
-    monkeypatch.setattr(Classifier, "probabilities", classifier_says_3)
+    monkeypatch.setattr(Classifier, "read", classifier_says_3)
     monkeypatch.setattr(PairModel, "read", pair_model_says_8)
     (digit,) = read(on_paper(ink_layer("3"))).digits
     # The weighted geometric mean, renormalized: the classifier's probabilities to the power
     # 1 - SECOND_OPINION times the pair model's to the power SECOND_OPINION.
-    weight = reading.SECOND_OPINION
+    weight = Weights().second_opinion
     classifier = np.array([0.05] * 3 + [0.55] + [0.05] * 6)
     pair_model = np.array([0.01] * 8 + [0.91, 0.01])
     mixed = classifier ** (1 - weight) * pair_model**weight
@@ -258,7 +275,7 @@ def test_a_digit_is_read_by_both_models_their_probabilities_mixed(read, monkeypa
     assert {value for value, _ in digit.top3[:2]} == {3, 8}  # each model's choice, ahead of the rest
 
 
-def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkeypatch):
+def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read_with, monkeypatch):
     def classifier_unsure(self, crops):
         return np.full((len(crops), 10), 0.1, np.float32)
 
@@ -270,13 +287,13 @@ def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkey
         count = np.tile(np.float32([0.0, 0.0, 1.0]), (len(fields), 1))
         return PairOutputs(count, first, second)
 
-    monkeypatch.setattr(Classifier, "probabilities", classifier_unsure)
+    monkeypatch.setattr(Classifier, "read", classifier_unsure)
     monkeypatch.setattr(PairModel, "read", pair_model_says_47)
-    monkeypatch.setattr("digitsight.reading.CHAIN_WEIGHT", 0.0)  # the chain model, which reads "24", has no say
+    no_chain = replace(Weights(), chain_weight=0.0)  # the chain model, which reads "24", has no say
     image = on_paper(ink_layer("24", touching=True, height=60))
-    reading = read(image)
-    assert reading.number == "47"
-    left, right = reading.digits
+    result = read_with(image, no_chain)
+    assert result.number == "47"
+    left, right = result.digits
     assert (left.confidence, right.confidence) == (pytest.approx(0.9), pytest.approx(0.8))
     assert left.box[0] < right.box[0]
     assert left.box[0] + left.box[2] == right.box[0]  # the blob's box, split at one column
@@ -284,8 +301,6 @@ def test_a_blob_the_pair_model_reads_as_two_digits_gives_two_digits(read, monkey
 
 
 def test_a_blob_only_the_chain_model_reads_gives_its_digits_where_it_saw_them(read, monkeypatch):
-    from digitsight.chains import BLANK, ChainModel
-
     def classifier_unsure(self, crops):
         return np.full((len(crops), 10), 0.1, np.float32)
 
@@ -303,7 +318,7 @@ def test_a_blob_only_the_chain_model_reads_gives_its_digits_where_it_saw_them(re
         columns[:, 13, 2] = 0.97
         return np.log(columns)
 
-    monkeypatch.setattr(Classifier, "probabilities", classifier_unsure)
+    monkeypatch.setattr(Classifier, "read", classifier_unsure)
     monkeypatch.setattr(PairModel, "read", pair_model_unsure)
     monkeypatch.setattr(ChainModel, "read", chain_model_says_24)
     image = on_paper(ink_layer("24", touching=True, height=60))
@@ -326,23 +341,22 @@ def test_a_blob_the_pair_model_knows_for_one_digit_is_not_cut_into_two(monkeypat
 
     # A 20-pixel-wide blob: whole, the classifier reads a 0 at 60%; cut in two, each half a
     # 1 at 95%. The pair model, seeing it whole, is 99% sure it is one digit.
-    whole, left, right = (reading._Piece(blob(x, w), k, k) for k, (x, w) in enumerate([(0, 20), (0, 10), (10, 10)]))
-    plan = reading._Plan(blob(0, 20), [0, 10, 20], {(0, 2): whole, (0, 1): left, (1, 2): right})
+    whole, left, right = (Piece(blob(x, w), k, k) for k, (x, w) in enumerate([(0, 20), (0, 10), (10, 10)]))
+    plan = Plan(blob(0, 20), [0, 10, 20], {(0, 2): whole, (0, 1): left, (1, 2): right})
     probabilities = np.full((3, 10), 0.05 / 9, np.float32)
     probabilities[0] = 0.4 / 9
     probabilities[0, 0], probabilities[1, 1], probabilities[2, 1] = 0.6, 0.95, 0.95
     count = np.float32([[0.005, 0.99, 0.005], [0.05, 0.9, 0.05], [0.05, 0.9, 0.05]])
     pairs = PairOutputs(count, np.full((3, 10), 0.1, np.float32), np.full((3, 10), 0.1, np.float32))
 
-    chosen = reading._best_line_reading([plan], probabilities, pairs)
-    assert [(entry.crop, how) for entry, how in chosen] == [(0, reading.DIGIT)]  # read whole: one digit
-    monkeypatch.setattr(reading, "SPLIT_WEIGHT", 0.0)  # without the pair model's word, the cut wins
-    chosen = reading._best_line_reading([plan], probabilities, pairs)
-    assert [(entry.crop, how) for entry, how in chosen] == [(1, reading.DIGIT), (2, reading.DIGIT)]
+    chosen = best_line_reading([plan], probabilities, pairs, None, Weights())
+    assert [(entry.crop, how) for entry, how in chosen] == [(0, DIGIT)]  # read whole: one digit
+    no_doubt = replace(Weights(), split_weight=0.0)  # without the pair model's word, the cut wins
+    chosen = best_line_reading([plan], probabilities, pairs, None, no_doubt)
+    assert [(entry.crop, how) for entry, how in chosen] == [(1, DIGIT), (2, DIGIT)]
 
 
-def test_the_chain_model_picks_among_a_wide_blobs_readings(monkeypatch):
-    from digitsight.chains import BLANK
+def test_the_chain_model_picks_among_a_wide_blobs_readings():
     from digitsight.segment import Blob
 
     def blob(x: int, w: int) -> Blob:
@@ -351,9 +365,9 @@ def test_the_chain_model_picks_among_a_wide_blobs_readings(monkeypatch):
     # A 30-pixel-wide blob, cut at 10 and 20. Piece by piece, "4" (whole) beats "117" (cut in
     # three): each cut costs, a 7 a third as wide as tall is unlikely, and the classifier is no surer.
     spans = {(0, 3): (0, 30), (0, 1): (0, 10), (1, 2): (10, 10), (2, 3): (20, 10), (0, 2): (0, 20), (1, 3): (10, 20)}
-    pieces = {key: reading._Piece(blob(x, w), k, None) for k, (key, (x, w)) in enumerate(spans.items())}
+    pieces = {key: Piece(blob(x, w), k, None) for k, (key, (x, w)) in enumerate(spans.items())}
     pieces[(0, 3)] = replace(pieces[(0, 3)], chain=0)
-    plan = reading._Plan(blob(0, 30), [0, 10, 20, 30], pieces)
+    plan = Plan(blob(0, 30), [0, 10, 20, 30], pieces)
     probabilities = np.full((6, 10), 0.1 / 9, np.float32)
     for row, digit in enumerate([4, 1, 1, 7, 1, 7]):
         probabilities[row, digit] = 0.9
@@ -363,14 +377,13 @@ def test_the_chain_model_picks_among_a_wide_blobs_readings(monkeypatch):
     chains = np.log(np.full((1, len(path), BLANK + 1), 0.02 / BLANK))
     chains[0, np.arange(len(path)), path] = np.log(0.98)
 
-    def text(chains_or_none) -> str:
-        chosen = reading._best_line_reading([plan], probabilities, None, chains_or_none)
-        return reading._text(chosen, probabilities, None, chains_or_none)
+    def text(chains_or_none, weights: Weights = DEFAULT_WEIGHTS) -> str:
+        chosen = best_line_reading([plan], probabilities, None, chains_or_none, weights)
+        return spell(chosen, probabilities, None, chains_or_none)
 
     assert text(None) == "4"  # piece by piece alone
     assert text(chains) == "117"
-    monkeypatch.setattr(reading, "CHAIN_WEIGHT", 0.0)
-    assert text(chains) == "4"
+    assert text(chains, replace(Weights(), chain_weight=0.0)) == "4"
 
 
 def test_concurrent_readings_match_sequential_ones(read):
@@ -386,10 +399,14 @@ def test_concurrent_readings_match_sequential_ones(read):
     assert [r.number for r in sequential] == ["1", "23", "456", "7890", "12 34", "555", "8", "60"]
 
 
-def test_reading_keeps_its_contract_fields():
-    digit = Digit(7, 0.9, ((7, 0.9), (1, 0.05), (9, 0.01)), (1, 2, 3, 4), 0, np.zeros((28, 28), np.float32))
-    reading = Reading("7", ["7"], [digit], [], (10, 10))
-    assert reading.to_dict()["digits"][0]["box"] == [1, 2, 3, 4]
+def test_to_dict_is_the_json_contract_with_file_and_ms_where_given():
+    digit = Digit(7, 0.91234, ((7, 0.91234), (1, 0.05), (9, 0.01)), (1, 2, 3, 4), 0, np.zeros((28, 28), np.float32))
+    reading = Reading("7", ["7"], [digit], ["a note"], (10, 10))
+    digits = [{"value": 7, "confidence": 0.9123, "box": [1, 2, 3, 4]}]
+    assert reading.to_dict() == {"number": "7", "lines": ["7"], "digits": digits, "warnings": ["a note"]}
+    record = reading.to_dict("photo.jpg", 12.345)
+    assert list(record) == ["file", "number", "lines", "digits", "ms", "warnings"]  # the CLI's order
+    assert record["file"] == "photo.jpg" and record["ms"] == 12.3
 
 
 def _real_world_labels() -> dict[str, str]:
@@ -428,9 +445,6 @@ def test_load_models_loads_each_model_once_and_leaves_out_what_it_is_told(shippe
 def test_choose_spells_the_number_read_loaded_reports(shipped_model_path, monkeypatch):
     # ``choose(candidates(...)).number`` is what the tuning and diagnosis scripts score; it must
     # be the number ``read`` reports, however each piece was read (one digit, a pair, a row).
-    from digitsight.chains import BLANK, ChainModel
-    from digitsight.imaging import load_image
-
     def chain_model_says_29(self, rows):
         path = [BLANK] * 32
         path[10:13], path[18:21] = [2, 2, 2], [9, 9, 9]
@@ -446,13 +460,14 @@ def test_choose_spells_the_number_read_loaded_reports(shipped_model_path, monkey
         on_paper(ink_layer("12 907")),
     ]
     kinds = set()
+    weights = Weights()
     for chain_says_29 in (False, True):
         if chain_says_29:  # a reading no cut spells: the chain model's own reading wins each wide blob
             monkeypatch.setattr(ChainModel, "read", chain_model_says_29)
-            monkeypatch.setattr(reading, "CHAIN_ONLY_COST", -10.0)
+            weights = replace(weights, chain_only_cost=-10.0)
         for image in images:
             loaded = load_image(image)
-            choice = reading.choose(reading.candidates(loaded, *models))
-            assert choice.number == reading.read_loaded(loaded, *models).number
+            choice = reading.choose(reading.candidates(loaded, *models), weights)
+            assert choice.number == reading.read_loaded(loaded, *models, weights=weights).number
             kinds |= {how for line in choice.lines for _, how in line}
-    assert kinds == {reading.DIGIT, reading.PAIR, reading.CHAIN}
+    assert kinds == {DIGIT, PAIR, CHAIN}

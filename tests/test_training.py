@@ -48,7 +48,7 @@ def test_smoke_training_writes_a_loadable_model_and_a_valid_report(tmp_path: Pat
     assert saved["images"].shape == (len(report["misclassified"]), 28, 28)
     assert saved["images"].max() > 1  # real grey levels, not floats cut to 0/1
 
-    from digitsight.classifier import Classifier
+    from digitsight.nets.digits import Classifier
 
     classifier = Classifier(output)
     assert classifier.probabilities(np.zeros((2, 28, 28))).shape == (2, 10)
@@ -73,7 +73,7 @@ def test_smoke_training_of_the_pair_model_writes_a_loadable_model_and_a_report(t
     assert report["training"]["samples_per_epoch"] == 600
     assert report["training"]["parameters"] > 0
 
-    from digitsight.pairs import PairModel
+    from digitsight.nets.pairs import PairModel
 
     outputs = PairModel(output).read(np.zeros((2, 28, 48)))
     assert outputs.count.shape == (2, 3) and outputs.second.shape == (2, 10)
@@ -96,7 +96,7 @@ def test_smoke_training_of_the_chain_model_writes_a_loadable_model_and_a_report(
         assert 0.0 <= report[split]["reading_accuracy"] <= 1.0
     assert report["training"]["samples_per_epoch"] == 600
 
-    from digitsight.chains import ChainModel
+    from digitsight.nets.chains import ChainModel
 
     columns = ChainModel(output).read(np.zeros((2, 28, 128)))
     assert columns.shape == (2, 32, 11)

@@ -40,7 +40,8 @@ import keras  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from train_pairs import compose, glyph, parse_args, train_on_fresh_sets  # noqa: E402 - the pair model's digits and recipe
 
-from digitsight.chains import BLANK, MAX_DIGITS, greedy_decode  # noqa: E402
+from digitsight.decode.ctc import greedy_decode  # noqa: E402
+from digitsight.nets.chains import BLANK, MAX_DIGITS  # noqa: E402
 from digitsight.normalize import CHAIN_FIELD, to_chain_field  # noqa: E402
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_chains.keras"

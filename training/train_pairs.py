@@ -49,8 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from train import one_cycle_optimizer  # noqa: E402 - the digit classifier's recipe (training/train.py)
 
 from digitsight.data import load_mnist, validation_split  # noqa: E402
+from digitsight.nets.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS  # noqa: E402
 from digitsight.normalize import PAIR_FIELD, to_pair_field  # noqa: E402
-from digitsight.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS  # noqa: E402
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_pairs.keras"
 IGNORE = -1  # label of an output that does not apply (the second digit of a single digit)

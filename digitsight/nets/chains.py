@@ -1,11 +1,11 @@
-"""Read a row of touching digits whole, with the chain model (``training/train_chains.py``).
+"""The chain model: a row of touching digits read whole (``training/train_chains.py``).
 
 The chain model is a CTC model: for each 4-pixel column of the blob it gives
 log-probabilities over the ten digits and a "blank" (nothing new here). The
 probability of a digit string is the sum over every way of spelling it out
-column by column (``log_likelihoods``). ``reading`` adds that, weighted, to the
-score of each candidate reading of a wide blob, so that a cut that loses a 1 or
-splits a 0 in two has to get past a model that saw the whole blob.
+column by column (``decode.ctc.log_likelihoods``). ``decode`` adds that, weighted,
+to the score of each candidate reading of a wide blob, so that a cut that loses a 1
+or splits a 0 in two has to get past a model that saw the whole blob.
 """
 
 from __future__ import annotations
@@ -15,88 +15,27 @@ from pathlib import Path
 
 import numpy as np
 
-from digitsight.classifier import as_batch, in_chunks, load_compiled, load_once
+from digitsight.nets.base import CHAIN, MODELS_DIR, Net, load_once
 from digitsight.normalize import CHAIN_FIELD
 
-DEFAULT_CHAIN_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "digitsight_chains.keras"
+DEFAULT_CHAIN_MODEL_PATH = MODELS_DIR / "digitsight_chains.keras"
 BLANK = 10  # the CTC blank's class: digits are classes 0-9
 MAX_DIGITS = 8  # the longest chain the model was trained on
+# The model's output: one column of class log-probabilities per this many field pixels.
+COLUMN_WIDTH = 4
 
 
-class ChainModel:
-    """A loaded chain model; safe to call from several threads at once."""
+class ChainModel(Net[np.ndarray]):
+    """The chain model: ``read(fields)``, (N, 28, 128) from ``normalize.to_chain_field`` -> (N, 32, 11) log-probs."""
 
-    def __init__(self, model_path: str | os.PathLike = DEFAULT_CHAIN_MODEL_PATH) -> None:
-        self.model_path = Path(model_path)
-        self.model, self._forward = load_compiled(self.model_path, CHAIN_FIELD, "python training/train_chains.py")
-
-    def read(self, fields: np.ndarray) -> np.ndarray:
-        """(N, 28, 128) floats in [0, 1] from ``normalize.to_chain_field`` -> (N, 32, 11) log-probabilities."""
-        fields = as_batch(fields, CHAIN_FIELD, f"chain images of shape (N, *{CHAIN_FIELD}, 1)")
-        if len(fields) == 0:
-            return np.zeros((0, CHAIN_FIELD[1] // 4, BLANK + 1), np.float32)
-        return np.concatenate([out.numpy() for out in in_chunks(self._forward, fields)])
+    kind = CHAIN
+    input_size = CHAIN_FIELD
+    what = f"chain images of shape (N, *{CHAIN_FIELD}, 1)"
+    output_sizes = (CHAIN_FIELD[1] // COLUMN_WIDTH, BLANK + 1)
+    default_path = DEFAULT_CHAIN_MODEL_PATH
+    how_to_train = "python training/train_chains.py"
 
 
 def load_chain_model(model_path: str | os.PathLike | None = None) -> ChainModel:
     """The process-wide ChainModel for ``model_path`` (default: the shipped one), loaded once."""
     return load_once(ChainModel, Path(model_path) if model_path else DEFAULT_CHAIN_MODEL_PATH)
-
-
-def best_path(columns: np.ndarray) -> list[tuple[int, int, int]]:
-    """The best path's digits, each with its run of columns: (digit, first column, last column).
-
-    Each column's likeliest class; a digit repeated in neighbouring columns is one digit,
-    blanks are dropped.
-    """
-    runs: list[tuple[int, int, int]] = []
-    for column, value in enumerate(np.argmax(columns, axis=1)):
-        if value == BLANK:
-            continue
-        if runs and runs[-1][0] == value and runs[-1][2] == column - 1:
-            runs[-1] = (runs[-1][0], runs[-1][1], column)
-        else:
-            runs.append((int(value), column, column))
-    return runs
-
-
-def greedy_decode(columns: np.ndarray) -> str:
-    """The best path's digits as a string."""
-    return "".join(str(digit) for digit, _, _ in best_path(columns))
-
-
-def log_likelihoods(columns: np.ndarray, texts: list[str]) -> np.ndarray:
-    """log P(text | image) for each of ``texts`` (digit strings), all in one forward pass over the columns.
-
-    Each text is spelled with a blank between and around its digits; a path may stay on a
-    symbol, move to the next, or skip a blank between two different digits.
-    """
-    longest = 2 * max(len(text) for text in texts) + 1
-    states = np.full((len(texts), longest), BLANK)
-    valid = np.zeros((len(texts), longest), bool)
-    for row, text in enumerate(texts):
-        states[row, 1 : 2 * len(text) : 2] = [int(digit) for digit in text]
-        valid[row, : 2 * len(text) + 1] = True
-    # A path may jump from state s - 2 to s when s is a digit that differs from the one before.
-    skip = np.zeros(states.shape)
-    skip[:, 2:] = (states[:, 2:] != BLANK) & (states[:, 2:] != states[:, :-2])
-    # In probabilities, rescaled every column (their logs summed apart) so that nothing underflows.
-    emissions = np.exp(columns.astype(np.float64))[:, states] * valid  # (T, texts, states)
-    alpha = np.zeros(states.shape)
-    alpha[:, :2] = emissions[0, :, :2]
-    log_scale = np.zeros(len(texts))
-    for emission in emissions[1:]:
-        moved = alpha.copy()
-        moved[:, 1:] += alpha[:, :-1]
-        moved[:, 2:] += skip[:, 2:] * alpha[:, :-2]
-        alpha = moved * emission
-        scale = alpha.max(axis=1, keepdims=True)
-        scale[scale == 0] = 1.0
-        alpha /= scale
-        log_scale += np.log(scale[:, 0])
-    ends = np.array([2 * len(text) for text in texts])
-    rows = np.arange(len(texts))
-    # A path ends on the last digit or on the blank after it (an empty text: on its one blank).
-    final = alpha[rows, ends] + np.where(ends > 0, alpha[rows, ends - 1], 0.0)
-    with np.errstate(divide="ignore"):
-        return np.log(final) + log_scale

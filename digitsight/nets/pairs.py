@@ -1,9 +1,9 @@
-"""Read two touching digits whole, with the pair model (``training/train_pairs.py``).
+"""The pair model: two touching digits read whole (``training/train_pairs.py``).
 
 When two digits overlap (the foot of a 2 under the stem of a 4), every cut takes
 part of one digit with the other and the digit classifier reads the pieces badly.
 The pair model reads the blob uncut: is it one digit, two, or neither (a digit
-cut in two, three digits), and which two. ``reading`` weighs that against the
+cut in two, three digits), and which two. ``decode`` weighs that against the
 cuts and keeps whichever reads best.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from digitsight.classifier import as_batch, in_chunks, load_compiled, load_once
+from digitsight.nets.base import MODELS_DIR, PAIR, Net, load_once
 from digitsight.normalize import PAIR_FIELD
 
-DEFAULT_PAIR_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "digitsight_pairs.keras"
+DEFAULT_PAIR_MODEL_PATH = MODELS_DIR / "digitsight_pairs.keras"
 # The classes of the model's count output.
 NOT_WHOLE, ONE_DIGIT, TWO_DIGITS = 0, 1, 2  # a digit cut in two or three digits; one digit; two digits
 
@@ -32,21 +32,18 @@ class PairOutputs:
     second: np.ndarray
 
 
-class PairModel:
-    """A loaded pair model; safe to call from several threads at once."""
+class PairModel(Net[PairOutputs]):
+    """The pair model: ``read(fields)``, (N, 28, 48) from ``normalize.to_pair_field`` -> its three softmaxes."""
 
-    def __init__(self, model_path: str | os.PathLike = DEFAULT_PAIR_MODEL_PATH) -> None:
-        self.model_path = Path(model_path)
-        self.model, self._forward = load_compiled(self.model_path, PAIR_FIELD, "python training/train_pairs.py")
+    kind = PAIR
+    input_size = PAIR_FIELD
+    what = f"pair images of shape (N, *{PAIR_FIELD}, 1)"
+    output_sizes = {"count": (3,), "first": (10,), "second": (10,)}
+    default_path = DEFAULT_PAIR_MODEL_PATH
+    how_to_train = "python training/train_pairs.py"
 
-    def read(self, fields: np.ndarray) -> PairOutputs:
-        """(N, 28, 48) floats in [0, 1] from ``normalize.to_pair_field`` -> the model's three softmaxes."""
-        fields = as_batch(fields, PAIR_FIELD, f"pair images of shape (N, *{PAIR_FIELD}, 1)")
-        if len(fields) == 0:
-            return PairOutputs(*(np.zeros((0, n), np.float32) for n in (3, 10, 10)))
-        outputs = in_chunks(self._forward, fields)
-        names = ("count", "first", "second")
-        return PairOutputs(*(np.concatenate([out[name].numpy() for out in outputs]) for name in names))
+    def _outputs(self, arrays: dict[str, np.ndarray]) -> PairOutputs:
+        return PairOutputs(arrays["count"], arrays["first"], arrays["second"])
 
 
 def load_pair_model(model_path: str | os.PathLike | None = None) -> PairModel:

@@ -1,0 +1,146 @@
+"""The candidate readings of an image's lines: each blob whole, cut into pieces, or merged with its neighbour.
+
+Every candidate gets its images for the nets here (``Images``, one batch per net);
+a ``Piece`` keeps where its images are in those batches, a ``Plan`` the pieces of one
+blob. ``decode.search`` then chooses among them once the nets have read every image.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from digitsight.decode.cuts import cut_candidates, cut_path
+from digitsight.nets import CHAIN, DIGIT, PAIR
+from digitsight.nets.pairs import PairOutputs
+from digitsight.normalize import to_chain_field, to_mnist, to_pair_field
+from digitsight.segment import Blob
+
+# A blob wider than this many line heights may be touching digits: score candidate splits.
+SPLIT_MIN_ASPECT = 0.75
+# Pieces of a split: at most this wide, at least this tall (in line heights).
+PIECE_MAX_ASPECT = 1.3
+PIECE_MIN_HEIGHT = 0.45
+# A cut path may wander this far (in line heights) from its starting column.
+CUT_RADIUS = 0.25
+# A blob or piece at most this wide (in line heights) is also shown to the pair model: is it one
+# digit, two touching, or neither? (Every narrower piece is, so that no bad cut escapes its eye.)
+PAIR_MAX_ASPECT = 2.0
+# Neighbouring blobs are tried as one digit if their union is at most this wide and the gap this
+# narrow (in line heights): the halves of a broken 0 (1.3, not 1.0: broken 93.1 -> 95.0%, be2f975).
+MERGE_MAX_ASPECT = 1.3
+MERGE_MAX_GAP = 0.35
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A blob or part of one, with where its images are in the batches (None: not a candidate that way)."""
+
+    blob: Blob
+    crop: int | None  # index in the digit classifier's batch: the piece as one digit
+    pair: int | None  # index in the pair model's batch: the piece as two touching digits
+    chain: int | None = None  # index in the chain model's batch: the piece (a wide blob, whole) as a row
+
+
+@dataclass
+class Plan:
+    """How one blob may be read: whole, or cut near ``points`` (the pieces between cut i and cut j)."""
+
+    blob: Blob
+    points: list[int]
+    pieces: dict[tuple[int, int], Piece]  # (i, j) -> the piece between cuts i and j
+    merged: Piece | None = None  # this blob and the next one as one digit, if plausible
+
+
+@dataclass
+class Images:
+    """The candidates' images, one batch per net, in the order the pieces' indices point to."""
+
+    crops: list[np.ndarray] = field(default_factory=list)  # 28x28, for the digit classifier
+    fields: list[np.ndarray] = field(default_factory=list)  # 28x48, for the pair model
+    rows: list[np.ndarray] = field(default_factory=list)  # 28x128, wide blobs whole, for the chain model
+
+    def by_kind(self) -> dict[str, list[np.ndarray]]:
+        """The batches keyed by the kind of net that reads them (``Models.read``)."""
+        return {DIGIT: self.crops, PAIR: self.fields, CHAIN: self.rows}
+
+    def add(self, piece: Blob, one: bool, two: bool, chain: int | None = None) -> Piece:
+        """``piece`` with its images added to the batches: as one digit if ``one``, as a pair if ``two``."""
+        entry = Piece(piece, len(self.crops) if one else None, len(self.fields) if two else None, chain)
+        if one:
+            self.crops.append(to_mnist(piece.mask))
+        if two:
+            self.fields.append(to_pair_field(piece.mask))
+        return entry
+
+
+class Candidates(NamedTuple):
+    """Every candidate reading of an image, and what the models say of each."""
+
+    plans: list[list[Plan]]  # per line, per blob
+    crops: list[np.ndarray]  # the 28x28 images the plans' ``crop`` indices point to
+    fields: list[np.ndarray]  # the pair images their ``pair`` indices point to
+    rows: list[np.ndarray]  # the chain model's images of wide blobs, which their ``chain`` indices point to
+    probabilities: np.ndarray  # the digit classifier's, not yet mixed with the pair model's
+    pairs: PairOutputs | None  # the pair model's outputs (None without one)
+    chains: np.ndarray | None  # the chain model's (N, 32, 11) log-probabilities for the plans' ``chain`` images
+    scale: float  # processing pixels per pixel of the original image
+
+
+def plan_lines(lines: list[list[Blob]], *, pairs: bool, chains: bool) -> tuple[list[list[Plan]], Images]:
+    """The candidate readings of each line's blobs, and every image they need, in one batch per net.
+
+    Every crop any reading may need (whole blobs, the pieces of candidate splits, unions of
+    neighbours) goes into ONE batch per net, so each net is called once per image.
+    Parameters: ``pairs``, whether the pair model reads candidates; ``chains``, the chain model.
+    """
+    images = Images()
+    return [plan_line(line, images, pairs=pairs, chains=chains) for line in lines], images
+
+
+def plan_line(line: list[Blob], images: Images, *, pairs: bool, chains: bool) -> list[Plan]:
+    """The candidate readings of one line's blobs; their images are added to ``images``.
+
+    A wide blob may be touching digits: it gets candidate cuts, and every piece between two
+    cuts is a candidate digit (and, if ``pairs``, a candidate pair); the blob whole goes to
+    the rows, for the chain model (if ``chains``). Neighbouring blobs that may be fragments
+    of one digit (the halves of a broken 0) get their union as a candidate.
+    """
+    line_height = float(np.median([blob.h for blob in line]))
+    plans = [_plan_blob(blob, line_height, images, pairs, chains) for blob in line]
+    for left, right in zip(plans, plans[1:], strict=False):
+        union = left.blob.union(right.blob)
+        gap = right.blob.x - (left.blob.x + left.blob.w)
+        if union.w <= MERGE_MAX_ASPECT * line_height and gap <= MERGE_MAX_GAP * line_height:
+            left.merged = images.add(union, True, pairs)
+    return plans
+
+
+def _plan_blob(blob: Blob, line_height: float, images: Images, pairs: bool, chains: bool) -> Plan:
+    """One blob's candidate readings: whole, and (a wide one) every piece between two of its candidate cuts."""
+    plan = Plan(blob, [0, blob.w], {})
+    paths: list[int | np.ndarray] = [0, blob.w]
+    chain = None
+    if blob.w > SPLIT_MIN_ASPECT * line_height:
+        plan.points = [0, *cut_candidates(blob, line_height), blob.w]
+        radius = max(1, int(CUT_RADIUS * line_height))
+        paths = [0, *(cut_path(blob.mask, c, radius) for c in plan.points[1:-1]), blob.w]
+        if chains:
+            chain = len(images.rows)
+            images.rows.append(to_chain_field(blob.mask))
+    last = len(plan.points) - 1
+    for i, j in itertools.combinations(range(len(plan.points)), 2):
+        whole = i == 0 and j == last
+        width = plan.points[j] - plan.points[i]
+        one = whole or width <= PIECE_MAX_ASPECT * line_height
+        two = pairs and width <= PAIR_MAX_ASPECT * line_height
+        if not (one or two):
+            continue
+        piece = blob if whole else blob.piece(paths[i], paths[j])
+        if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
+            continue
+        plan.pieces[(i, j)] = images.add(piece, one, two, chain if whole else None)
+    return plan

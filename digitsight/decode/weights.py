@@ -1,0 +1,55 @@
+"""The weights that score candidate readings against one another: one frozen ``Weights``.
+
+``decode.search.choose(candidates, weights)`` reads with them. They were chosen by grid
+search on images of held-out training digits (the "validation" source), never on test
+digits: ``tools/tune_reading.py`` re-scores the same candidates under other weights, each
+made with ``dataclasses.replace(Weights(), name=value)``. The history of each value is in
+docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each piece of evidence counts when readings compete (in log-confidence)."""
+
+    # Each digit a reading adds costs this much, so a split must read clearly better than the
+    # blob whole. 0.2: the grid's best (with aspect_weight and second_opinion) that still reads
+    # the deeply interleaved touching test case (session 4, c84418b).
+    piece_cost: float = 0.2
+    # How much a digit's width/height, far from that digit's typical one in MNIST, counts
+    # against it: a "4" as wide as two digits is more likely two touching digits. 0.1: chosen
+    # with piece_cost (session 4, c84418b).
+    aspect_weight: float = 0.1
+    # The pair model's P(one digit) counts this much in a piece's one-digit score: it knows glued
+    # pairs and bad cuts, but the digit classifier knows digits better. 0.2 by grid search (da87731).
+    one_weight: float = 0.2
+    # A piece's digit probabilities are the geometric mean of the digit classifier's and the pair
+    # model's (its first digit), the pair model's weighted so. It was trained on binarized,
+    # re-stroked digits like those segmentation produces; the two disagree where one of them is
+    # unsure. 0.2: chosen with piece_cost (session 4, c84418b).
+    second_opinion: float = 0.2
+    # Cutting a blob into pieces costs this much times log P(not one digit), the pair model's
+    # word on the whole blob: a wide 0 with a tail cut into two digits that each read well.
+    # 0.3: the grid over 0, 0.3 and 1 found nothing better by more than one image (9dded35).
+    split_weight: float = 0.3
+    # A wide blob's candidate readings each gain this much times the chain model's log P(their
+    # digits), counted from the likeliest of them. Searched over 0-2: 0.25-2 read within two
+    # images of each other, 0 reads 6-8 points less on touching digits (69206df).
+    chain_weight: float = 0.5
+    # Where the chain model spells a wide blob in a way no piece-by-piece reading does, its own
+    # reading is a candidate too, scored as the best piece-by-piece reading less this. 2.0: the
+    # best over validation images 0-159 and 160-479 together; lower reads touching digits better
+    # but lets a chain model that misreads a wide single digit overrule the classifier (d4ebf75).
+    chain_only_cost: float = 2.0
+    # How many partial readings of a wide blob are kept at each cut point: the chain model can
+    # only pick among readings that survive this far. 16: the number the chain model's gain on
+    # touching digits was measured with (69206df).
+    beam: int = 16
+
+
+# The weights reading uses unless told otherwise.
+DEFAULT_WEIGHTS = Weights()
