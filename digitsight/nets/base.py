@@ -33,13 +33,16 @@ DIGIT, PAIR, CHAIN = "digit", "pair", "chain"
 
 # A net's raw outputs: one array, or one per named output (the pair model's three softmaxes).
 Arrays = np.ndarray | dict[str, np.ndarray]
+# A loaded model as a function: a float32 (N, height, width, 1) batch -> its raw outputs.
+Forward = Callable[[np.ndarray], Arrays]
 Outputs = TypeVar("Outputs")
 
 
-def load_compiled(path: Path, input_size: tuple[int, int], how_to_train: str) -> tuple[Any, Callable]:
+def load_compiled(path: Path, input_size: tuple[int, int], how_to_train: str) -> tuple[Any, Forward]:
     """Load a .keras model and wrap it in a compiled ``tf.function`` for (N, height, width, 1) batches.
 
-    Returns (model, forward). Raises DigitSightError for a missing or unreadable file.
+    Returns (model, forward): ``forward`` takes a float32 batch and returns numpy arrays.
+    Raises DigitSightError for a missing or unreadable file.
     """
     # Imported here, not at the top: TensorFlow takes seconds to import, and ``import
     # digitsight`` (the CLI's --help, the app's light pages) must not pay for it.
@@ -52,12 +55,19 @@ def load_compiled(path: Path, input_size: tuple[int, int], how_to_train: str) ->
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types for a bad file
         raise DigitSightError(f"cannot load the model {path}: {error}") from error
-    forward = tf.function(
+    compiled = tf.function(
         lambda batch: model(batch, training=False),
         input_signature=[tf.TensorSpec([None, *input_size, 1], tf.float32)],
         reduce_retracing=True,
     )
-    forward(tf.zeros([1, *input_size, 1]))  # trace once now, not on the first user's request
+    compiled(tf.zeros([1, *input_size, 1]))  # trace once now, not on the first user's request
+
+    def forward(batch: np.ndarray) -> Arrays:
+        outputs = compiled(batch)
+        if isinstance(outputs, dict):
+            return {name: output.numpy() for name, output in outputs.items()}
+        return outputs.numpy()
+
     return model, forward
 
 
@@ -101,8 +111,8 @@ class Net(Generic[Outputs]):
         """The model applied to ``batch``, CHUNK images at a time: its outputs as numpy arrays, in order."""
         chunks = [self._forward(batch[i : i + CHUNK]) for i in range(0, len(batch), CHUNK)]
         if isinstance(chunks[0], dict):
-            return {name: np.concatenate([chunk[name].numpy() for chunk in chunks]) for name in chunks[0]}
-        return np.concatenate([chunk.numpy() for chunk in chunks])
+            return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
+        return np.concatenate(chunks)
 
     def _empty(self) -> Arrays:
         """The raw outputs for no images: arrays of the right shapes, without running the model."""
