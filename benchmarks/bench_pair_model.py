@@ -5,7 +5,7 @@ trained on) are pushed together by ``synthetic.touching_group``, binarized, and 
 to the pair model whole, as reading shows it a blob. Prints, per kind of group, how
 often the model calls it one digit, two, or neither (not one or two whole digits),
 and how often it reads a pair's two digits right. This isolates the pair model from
-segmentation and cutting: ``diagnose_reading.py`` says where whole numbers go wrong.
+segmentation and cutting: ``tools/diagnose_reading.py`` says where whole numbers go wrong.
 
 Run:
     python benchmarks/bench_pair_model.py [--groups 400] [--pair-model PATH]

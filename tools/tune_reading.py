@@ -1,43 +1,38 @@
-"""Choose ``reading``'s scoring weights on images made from held-out training digits, never test digits.
+"""Choose the reading's scoring weights on images made from held-out training digits, never test digits.
 
 Reading keeps, for every blob, the best of its candidate readings (one digit, cut
-pieces, a pair read whole); how a reading scores depends on a few weights in
-``digitsight/reading.py``. This script segments each image of the benchmark's
-"validation" source once, runs both models once, then re-scores the candidate
-readings for every combination of weights in a small grid and prints the
-exact-match rate of the best combinations and of the current one. The test digits
-stay a measurement (``bench_reading.py``).
+pieces, a pair read whole, a row read by the chain model); how a reading scores
+depends on the weights in ``digitsight.decode.weights.Weights``. This script segments
+each image of the benchmark's "validation" source once, runs the models once, then
+re-scores the candidate readings (``choose``) for every combination of weights in a
+small grid and prints the exact-match rate of the best combinations and of the
+current one. The test digits stay a measurement (``benchmarks/bench_reading.py``).
 
 Run:
-    python benchmarks/tune_reading.py [--per-category 160] [--first 0]
-    python benchmarks/tune_reading.py --vary CHAIN_WEIGHT,PIECE_COST   # search only these weights
+    python tools/tune_reading.py [--per-category 160] [--first 0]
+    python tools/tune_reading.py --vary chain_weight,piece_cost   # search only these weights
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import sys
-from pathlib import Path
+from dataclasses import asdict, replace
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from digitsight import reading  # noqa: E402
+from digitsight import synthetic
+from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
+from digitsight.reading import Candidates, Weights, candidates, choose, load_models
 
 GRID = {
-    "PIECE_COST": [0.2, 0.3, 0.45],
-    "ONE_WEIGHT": [0.0, 0.1, 0.2, 0.3, 0.5],
-    "SECOND_OPINION": [0.1, 0.2, 0.3, 0.5],
-    "ASPECT_WEIGHT": [0.05, 0.1, 0.25],
-    "SPLIT_WEIGHT": [0.0, 0.3, 1.0],
-    "CHAIN_WEIGHT": [0.0, 0.25, 0.5, 1.0, 2.0],
-    "CHAIN_ONLY_COST": [0.5, 1.0, 2.0, 4.0, np.inf],
+    "piece_cost": [0.2, 0.3, 0.45],
+    "one_weight": [0.0, 0.1, 0.2, 0.3, 0.5],
+    "second_opinion": [0.1, 0.2, 0.3, 0.5],
+    "aspect_weight": [0.05, 0.1, 0.25],
+    "split_weight": [0.0, 0.3, 1.0],
+    "chain_weight": [0.0, 0.25, 0.5, 1.0, 2.0],
+    "chain_only_cost": [0.5, 1.0, 2.0, 4.0, np.inf],
 }
 
 
@@ -47,18 +42,15 @@ def validation_candidates(
     pair_model: str | None = None,
     chain_model: str | None = None,
     first: int = 0,
-) -> list[tuple[str, str, reading.Candidates]]:
+) -> list[tuple[str, str, Candidates]]:
     """(category, true number, candidates) for images ``first`` to ``first + per_category`` of each category."""
-    from digitsight import synthetic
-    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
-
-    models = reading.load_models(model, pair_model_path=pair_model, chain_model_path=chain_model)
+    models = load_models(model, pair_model_path=pair_model, chain_model_path=chain_model)
     found = []
     for category in synthetic.CATEGORIES:
         for index in range(first, first + per_category):
             sample = synthetic.make_image(category, index, "validation")
             loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
-            found.append((category, sample.label, reading.candidates(loaded, *models)))
+            found.append((category, sample.label, candidates(loaded, *models)))
     return found
 
 
@@ -70,29 +62,31 @@ def main() -> None:
     parser.add_argument("--pair-model", help="a pair model other than the shipped one")
     parser.add_argument("--chain-model", help="a chain model other than the shipped one")
     parser.add_argument("--first", type=int, default=0, help="index of the first image of each category")
-    parser.add_argument("--vary", help="comma-separated weights to search; the others keep their current values")
+    parser.add_argument("--vary", help=f"comma-separated weights to search (of {', '.join(GRID)}); the others stay")
     args = parser.parse_args()
 
-    current = tuple(getattr(reading, name) for name in GRID)
+    base = Weights()
     varied = args.vary.split(",") if args.vary else list(GRID)
-    grid = [values if name in varied else [getattr(reading, name)] for name, values in GRID.items()]
+    if unknown := set(varied) - set(GRID):
+        parser.error(f"--vary: no such weight in the grid: {', '.join(sorted(unknown))}")
+    current = tuple(asdict(base)[name] for name in GRID)
+    grid = [values if name in varied else [asdict(base)[name]] for name, values in GRID.items()]
     images = validation_candidates(args.per_category, args.model, args.pair_model, args.chain_model, args.first)
     results = []
     for values in itertools.product(*grid):
-        for name, value in zip(GRID, values, strict=True):
-            setattr(reading, name, value)
-        right = [reading.choose(seen).number == label for _, label, seen in images]
+        weights = replace(base, **dict(zip(GRID, values, strict=True)))
+        right = [choose(seen, weights).number == label for _, label, seen in images]
         touching = [ok for ok, (category, *_) in zip(right, images, strict=True) if category == "touching"]
         results.append((float(np.mean(right)), float(np.mean(touching)), values))
     results.sort(key=lambda result: result[:2], reverse=True)
 
     print(f"{len(images)} images from held-out training digits; exact match over all categories, and touching")
-    print("  ".join(f"{name:>14}" for name in GRID) + "        all   touching")
+    print("  ".join(f"{name:>15}" for name in GRID) + "        all   touching")
     shown = results[: args.top]
     shown += [result for result in results[args.top :] if result[2] == current]  # the current weights, always
     for exact, touching, values in shown:
         mark = "   (current)" if values == current else ""
-        print("  ".join(f"{value:>14}" for value in values) + f"     {exact:6.1%}     {touching:6.1%}{mark}")
+        print("  ".join(f"{value:>15}" for value in values) + f"     {exact:6.1%}     {touching:6.1%}{mark}")
 
 
 if __name__ == "__main__":

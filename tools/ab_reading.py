@@ -2,13 +2,14 @@
 
 The machine is shared and its speed drifts by a factor of two within an hour, so two
 latency runs made at different times do not compare. This script starts one worker
-process per checkout (each imports its own ``digitsight`` and loads its own models),
+process per checkout (each runs in that checkout with it first on PYTHONPATH, so it
+imports that checkout's ``digitsight`` and loads its models),
 then hands them the same photo-like JPEGs in turn, alternating which goes first, and
 prints the median time of ``digitsight.read`` for each and their ratio.
 
 Run (BASE is another checkout, e.g. ``git worktree add /tmp/base HEAD~3``):
-    python benchmarks/ab_reading.py --base /tmp/base
-    python benchmarks/ab_reading.py --base /tmp/base --sizes 1,3 --rounds 20
+    python tools/ab_reading.py --base /tmp/base
+    python tools/ab_reading.py --base /tmp/base --sizes 1,3 --rounds 20
 """
 
 from __future__ import annotations
@@ -20,22 +21,24 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def worker(root: Path) -> None:
-    """Read each image path given on stdin with ``root``'s digitsight; answer with the milliseconds taken."""
-    import time
+def worker() -> None:
+    """Read each image path given on stdin with the digitsight on PYTHONPATH; answer with the milliseconds taken.
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(root))
+    First says "ready" and where that digitsight is, once its models are loaded.
+    """
+    # Imported here, not at the top: the parent process starts one worker per checkout, and
+    # each must import the digitsight its PYTHONPATH names, not the one this script came with.
     import digitsight
     from digitsight import reading
 
     reading.load_models()
-    print("ready", flush=True)
+    print(f"ready {Path(digitsight.__file__).resolve().parent}", flush=True)
     for line in sys.stdin:
         data = Path(line.strip()).read_bytes()
         started = time.perf_counter()
@@ -44,15 +47,22 @@ def worker(root: Path) -> None:
 
 
 def start(root: Path) -> subprocess.Popen:
+    """A worker reading with ``root``'s digitsight: run in ``root``, with ``root`` first on PYTHONPATH."""
+    environment = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "2"}
     process = subprocess.Popen(
-        [sys.executable, __file__, "--worker", str(root)],
+        [sys.executable, str(Path(__file__).resolve()), "--worker"],
+        cwd=root,
+        env=environment,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    if process.stdout.readline().strip() != "ready":
+    answer = process.stdout.readline().split(maxsplit=1)
+    if not answer or answer[0] != "ready":
         raise SystemExit(f"the worker for {root} did not start")
+    if Path(answer[1].strip()) != root / "digitsight":
+        raise SystemExit(f"the worker for {root} imported {answer[1].strip()} instead of {root / 'digitsight'}")
     return process
 
 
@@ -68,17 +78,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,3", help="photo sizes in megapixels, comma-separated")
     parser.add_argument("--images", type=int, default=5, help="photos per size (each a 6-digit number)")
     parser.add_argument("--rounds", type=int, default=12, help="readings of each photo by each checkout")
-    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker)
+        worker()
         return
     if args.base is None:
         parser.error("--base is required")
 
-    sys.path.insert(0, str(ROOT))  # synthetic draws its digits through this checkout's digitsight.data
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from digitsight import synthetic
+    from digitsight import synthetic  # after the worker's return: a worker imports no digitsight before its own
 
     workers = {"this": start(ROOT), "base": start(args.base.resolve())}
     results = {}
