@@ -52,7 +52,7 @@ def main() -> None:
     from digitsight.nets.digits import DEFAULT_MODEL_PATH, Classifier
 
     started = time.perf_counter()
-    classifier = Classifier(args.model or DEFAULT_MODEL_PATH)
+    classifier = Classifier(args.model or DEFAULT_MODEL_PATH, backend="keras")  # .model.predict below is Keras
     load_seconds = time.perf_counter() - started
 
     rng = np.random.default_rng(0)

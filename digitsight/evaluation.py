@@ -138,7 +138,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from digitsight.nets.digits import DEFAULT_MODEL_PATH, Classifier
 
     model_path = Path(args.model) if args.model else DEFAULT_MODEL_PATH
-    classifier = Classifier(model_path)
+    classifier = Classifier(model_path, backend="keras")  # the .keras file itself, as trained
     mnist = load_mnist(args.mnist)
     images, labels = mnist.x_test, mnist.y_test
     if args.limit:

@@ -51,16 +51,17 @@ PROCESS_MIN_SIDE = 160
 SHRINK_ABOVE = 1.5
 
 
-def read(image: object, *, model_path: str | os.PathLike | None = None) -> Reading:
+def read(image: object, *, model_path: str | os.PathLike | None = None, backend: str | None = None) -> Reading:
     """Read the handwritten number in ``image``.
 
     ``image``: a path, bytes, a binary file object, a PIL image or a numpy array
     (RGB order; gray, RGB or RGBA; 8- or 16-bit). Raises ``DigitSightError`` for an
     input that is not a readable image; an image without digits gives an empty
-    Reading with a warning. Safe to call from several threads at once.
+    Reading with a warning. Safe to call from several threads at once. ``backend``:
+    ``litert`` (the default, without TensorFlow) or ``keras`` (see ``nets.litert``).
     """
     loaded = load_image(image, max_pixels=PROCESS_MAX_PIXELS)
-    return read_loaded(loaded, *load_models(model_path))
+    return read_loaded(loaded, *load_models(model_path, backend=backend))
 
 
 def read_loaded(

@@ -101,4 +101,4 @@ def test_corrupt_model_file_is_a_clear_error(tmp_path) -> None:
     bad.write_bytes(b"definitely not a keras zip")
 
     with pytest.raises(DigitSightError, match="cannot load the model"):
-        Classifier(bad)
+        Classifier(bad, backend="keras")

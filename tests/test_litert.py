@@ -103,3 +103,32 @@ def test_loading_a_litert_model_does_not_import_tensorflow() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_reading_with_the_default_backend_does_not_import_tensorflow(tmp_path: Path) -> None:
+    from digit_images import ink_layer, on_paper
+    from PIL import Image
+
+    Image.fromarray(on_paper(ink_layer("2048"))).save(tmp_path / "number.png")
+    code = (
+        "import sys, digitsight\n"
+        f"reading = digitsight.read({str(tmp_path / 'number.png')!r})\n"
+        "print(reading.number, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["2048", "False", "False"]
+    assert done.stderr == ""  # LiteRT's "INFO: Created ... XNNPACK delegate" line is muted
+
+
+@pytest.mark.slow
+def test_both_backends_read_the_same_numbers_with_nearly_the_same_confidences() -> None:
+    from digit_images import ink_layer, on_paper, photo_like
+
+    import digitsight
+
+    images = [on_paper(ink_layer("2048")), photo_like(ink_layer("731 56")), on_paper(ink_layer("4410", touching=True))]
+    for image in images:
+        lite, keras = (digitsight.read(image, backend=backend) for backend in ("litert", "keras"))
+        assert lite.number == keras.number
+        confidences = [[d.confidence for d in reading.digits] for reading in (lite, keras)]
+        np.testing.assert_allclose(*confidences, atol=1e-5)

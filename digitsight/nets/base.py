@@ -6,6 +6,10 @@ shape of its outputs; ``Net.read(images)`` does the rest here. The model is call
 one place, ``Net._run``, through a compiled ``tf.function`` with a fixed input
 signature: ``model.predict()`` costs ~120 ms per call on a 2-core CPU even for one
 image, a compiled call a few ms.
+
+Two backends run the model: ``litert`` (the default: the ``.tflite`` beside the
+``.keras`` file, run without TensorFlow, ``nets/litert.py``) and ``keras`` (the
+``.keras`` file itself, for a model trained and not yet exported); see ``resolve_backend``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from digitsight.errors import DigitSightError
+from digitsight.nets.litert import LITERT, load_litert, resolve_backend
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -98,9 +103,17 @@ class Net(Generic[Outputs]):
     default_path: ClassVar[Path]  # the shipped model
     how_to_train: ClassVar[str]  # the command that makes a model file, for the error message when it is missing
 
-    def __init__(self, model_path: str | os.PathLike | None = None) -> None:
+    def __init__(self, model_path: str | os.PathLike | None = None, backend: str | None = None) -> None:
+        """Load ``model_path`` (default: the shipped model) with ``backend`` (default: ``resolve_backend()``).
+
+        ``model`` is the Keras model with the keras backend, None with LiteRT.
+        """
         self.model_path = Path(model_path) if model_path else self.default_path
-        self.model, self._forward = load_compiled(self.model_path, self.input_size, self.how_to_train)
+        self.backend = resolve_backend(backend)
+        if self.backend == LITERT:
+            self.model, self._forward = None, load_litert(self.model_path, self.input_size, self.how_to_train)
+        else:
+            self.model, self._forward = load_compiled(self.model_path, self.input_size, self.how_to_train)
 
     def read(self, images: np.ndarray) -> Outputs:
         """(N, height, width[, 1]) floats in [0, 1], white on black -> the net's outputs for the N images."""
@@ -125,15 +138,16 @@ class Net(Generic[Outputs]):
         return arrays
 
 
-_loaded: dict[tuple[type, Path], Net] = {}
+_loaded: dict[tuple[type, Path, str], Net] = {}
 _lock = threading.Lock()
 
 NetType = TypeVar("NetType", bound=Net)
 
 
-def load_once(net_type: type[NetType], path: Path) -> NetType:
-    """The process-wide ``net_type(path)`` (a Classifier, a PairModel, a ChainModel), created on first use."""
+def load_once(net_type: type[NetType], path: Path, backend: str | None = None) -> NetType:
+    """The process-wide ``net_type(path, backend)`` (a Classifier, a PairModel, a ChainModel), created on first use."""
+    key = (net_type, path, resolve_backend(backend))
     with _lock:
-        if (net_type, path) not in _loaded:
-            _loaded[(net_type, path)] = net_type(path)
-        return _loaded[(net_type, path)]
+        if key not in _loaded:
+            _loaded[key] = net_type(path, key[2])
+        return _loaded[key]

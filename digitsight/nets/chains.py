@@ -36,6 +36,6 @@ class ChainModel(Net[np.ndarray]):
     how_to_train = "python training/train_chains.py"
 
 
-def load_chain_model(model_path: str | os.PathLike | None = None) -> ChainModel:
+def load_chain_model(model_path: str | os.PathLike | None = None, backend: str | None = None) -> ChainModel:
     """The process-wide ChainModel for ``model_path`` (default: the shipped one), loaded once."""
-    return load_once(ChainModel, Path(model_path) if model_path else DEFAULT_CHAIN_MODEL_PATH)
+    return load_once(ChainModel, Path(model_path) if model_path else DEFAULT_CHAIN_MODEL_PATH, backend)

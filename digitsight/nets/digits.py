@@ -50,6 +50,6 @@ class Classifier(Net[np.ndarray]):
         return predictions
 
 
-def load_classifier(model_path: str | os.PathLike | None = None) -> Classifier:
+def load_classifier(model_path: str | os.PathLike | None = None, backend: str | None = None) -> Classifier:
     """The process-wide Classifier for ``model_path`` (default: the shipped model), loaded once."""
-    return load_once(Classifier, Path(model_path) if model_path else DEFAULT_MODEL_PATH)
+    return load_once(Classifier, Path(model_path) if model_path else DEFAULT_MODEL_PATH, backend)

@@ -11,10 +11,12 @@ environment variable ``DIGITSIGHT_BACKEND``; the default is ``litert``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -80,12 +82,34 @@ class LiteRTForward:
         # A single output is returned bare, as Keras returns it; several by name, as a dict.
         self._single = outputs[0] if len(outputs) == 1 else None
         self._lock = threading.Lock()
+        with _quiet_stderr():
+            # The first call sets the interpreter up (not the first user's request), and LiteRT's
+            # C++ logger prints "INFO: Created TensorFlow Lite XNNPACK delegate" then, whatever
+            # TF_CPP_MIN_LOG_LEVEL says: noise on every CLI run, hence the muted stderr.
+            self(np.zeros((1, *input_size, 1), np.float32))
 
     def __call__(self, batch: np.ndarray) -> np.ndarray | dict[str, np.ndarray]:
         with self._lock:
             # The runner resizes its input to the batch's size when it changes (microseconds).
             outputs = self._runner(**{self._input: np.ascontiguousarray(batch, dtype=np.float32)})
         return outputs[self._single] if self._single else outputs
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 sent to /dev/null for the duration (C++ code writes to it directly, not to sys.stderr)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to mute
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def load_litert(model_path: Path, input_size: tuple[int, int], how_to_train: str) -> LiteRTForward:

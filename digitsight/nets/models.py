@@ -51,14 +51,16 @@ def load_models(
     chain_model_path: str | os.PathLike | None = None,
     pairs: bool = True,
     chains: bool = True,
+    backend: str | None = None,
 ) -> Models:
     """Every model reading uses, each loaded once per process (the shipped ones unless a path is given).
 
-    ``pairs=False`` or ``chains=False`` leaves that model out. Raises ``DigitSightError``
-    for a missing or unreadable model file.
+    ``pairs=False`` or ``chains=False`` leaves that model out; ``backend`` runs them with
+    ``litert`` or ``keras`` (default: ``nets.litert.resolve_backend``). Raises
+    ``DigitSightError`` for a missing or unreadable model file.
     """
     return Models(
-        load_classifier(model_path),
-        load_pair_model(pair_model_path) if pairs else None,
-        load_chain_model(chain_model_path) if chains else None,
+        load_classifier(model_path, backend),
+        load_pair_model(pair_model_path, backend) if pairs else None,
+        load_chain_model(chain_model_path, backend) if chains else None,
     )

@@ -46,6 +46,6 @@ class PairModel(Net[PairOutputs]):
         return PairOutputs(arrays["count"], arrays["first"], arrays["second"])
 
 
-def load_pair_model(model_path: str | os.PathLike | None = None) -> PairModel:
+def load_pair_model(model_path: str | os.PathLike | None = None, backend: str | None = None) -> PairModel:
     """The process-wide PairModel for ``model_path`` (default: the shipped one), loaded once."""
-    return load_once(PairModel, Path(model_path) if model_path else DEFAULT_PAIR_MODEL_PATH)
+    return load_once(PairModel, Path(model_path) if model_path else DEFAULT_PAIR_MODEL_PATH, backend)
