@@ -1,4 +1,10 @@
-"""Draw what was read onto the image: a box around each digit and its value above it."""
+"""Draw what was read onto the image: a box around each digit and its value beside it.
+
+A value label goes above its box, else below, to the right or to the left: the first
+place inside the image that covers no digit and no other label (a digit at the top edge
+gets its label below it, not over it). Where every place covers something, the one that
+covers the least digit ink area is taken.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ def annotate(image: object, reading: Reading, *, low_confidence: float | None = 
     height, width = canvas.shape[:2]
     # Lines and labels scale with the image so they stay visible on a 12-megapixel photo.
     thickness = max(1, round(max(height, width) / 400))
+    boxes = [digit.box for digit in reading.digits]
+    taken: list[tuple[int, int, int, int]] = []  # labels placed so far, (x, y, w, h)
     for digit in reading.digits:
         x, y, w, h = digit.box
         colour = SURE if digit.confidence >= threshold else UNSURE
@@ -31,10 +39,8 @@ def annotate(image: object, reading: Reading, *, low_confidence: float | None = 
         font_scale = max(0.4, h / 60)
         label = str(digit.value)
         (text_w, text_h), baseline = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
-        top = y - text_h - baseline - thickness
-        if top < 0:  # no room above the box: put the label inside it
-            top = y + thickness
-        left = min(max(0, x), max(0, width - text_w - 2))
+        left, top = _label_spot(digit.box, (text_w + 2, text_h + baseline), thickness, (width, height), boxes, taken)
+        taken.append((left, top, text_w + 2, text_h + baseline))
         cv2.rectangle(canvas, (left, top), (left + text_w + 2, top + text_h + baseline), colour, -1)
         cv2.putText(
             canvas,
@@ -47,3 +53,48 @@ def annotate(image: object, reading: Reading, *, low_confidence: float | None = 
             cv2.LINE_AA,
         )
     return canvas
+
+
+def _label_spot(
+    box: tuple[int, int, int, int],
+    label: tuple[int, int],
+    gap: int,
+    size: tuple[int, int],
+    boxes: list[tuple[int, int, int, int]],
+    taken: list[tuple[int, int, int, int]],
+) -> tuple[int, int]:
+    """The (left, top) of a ``label`` (w, h) for the digit in ``box``: above, below, right or left of it.
+
+    The first place inside the image (``size``) that overlaps no digit box and no label
+    already ``taken``; else the one overlapping the least. ``gap`` pixels from the box.
+    """
+    x, y, w, h = box
+    label_w, label_h = label
+    width, height = size
+    spots = [
+        (x, y - label_h - gap),  # above
+        (x, y + h + gap),  # below
+        (x + w + gap, y),  # right
+        (x - label_w - gap, y),  # left
+    ]
+    best, best_cover = None, None
+    for left, top in spots:
+        if left < 0 or top < 0 or left + label_w > width or top + label_h > height:
+            continue
+        spot = (left, top, label_w, label_h)
+        cover = sum(_overlap(spot, other) for other in boxes) + sum(_overlap(spot, other) for other in taken)
+        if cover == 0:
+            return left, top
+        if best_cover is None or cover < best_cover:
+            best, best_cover = (left, top), cover
+    if best is not None:
+        return best
+    # No place fits inside the image (a label larger than the room around the digit): above, clamped.
+    return min(max(0, x), max(0, width - label_w)), min(max(0, y - label_h - gap), max(0, height - label_h))
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """The area two (x, y, w, h) rectangles share."""
+    across = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    down = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0, across) * max(0, down)

@@ -28,12 +28,24 @@ def test_boxes_are_drawn_in_the_confidence_colour_and_the_input_is_untouched():
     assert tuple(out[60, 35]) == (255, 255, 255)  # inside a box: left as it was
 
 
-def test_label_above_the_box_or_inside_when_no_room():
+def test_label_above_the_box_or_below_it_when_no_room_never_over_the_digit():
     image = np.full((100, 200, 3), 255, np.uint8)
     out = annotate(image, reading_of((1, 0.9, (20, 50, 20, 40))))
     assert (out[:50, 20:40] != 255).any()  # the label sits above the box
     out = annotate(image, reading_of((1, 0.9, (20, 0, 20, 40))))
-    assert (out[2:30, 22:38] != 255).any()  # at the top edge: drawn inside it
+    assert (out[2:38, 22:38] == 255).all()  # at the top edge: the inside of the box stays uncovered
+    assert (out[40:70, 20:40] != 255).any()  # the label went below it
+
+
+def test_labels_cover_no_neighbouring_digit():
+    # Two lines, the second right under the first: the upper digits' labels cannot go above (top
+    # edge) nor below (the next line), so they go beside; no box's inside is painted.
+    image = np.full((120, 200, 3), 255, np.uint8)
+    boxes = [(20, 2, 20, 50), (80, 2, 20, 50), (20, 60, 20, 50), (80, 60, 20, 50)]
+    out = annotate(image, reading_of(*[(3, 0.9, box) for box in boxes], size=(200, 120)))
+    for x, y, w, h in boxes:
+        inside = out[y + 2 : y + h - 2, x + 2 : x + w - 2]
+        assert (inside == 255).all(), (x, y)
 
 
 def test_gray_input_and_an_empty_reading():
