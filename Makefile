@@ -37,7 +37,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 train: setup
-	$(BIN)/python training/train.py
+	$(BIN)/python -m training.train
 
 benchmarks: setup
 	$(BIN)/python benchmarks/bench_classifier.py

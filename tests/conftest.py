@@ -23,14 +23,14 @@ def _shipped(path: Path, how_to_train: str) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_model_path() -> Path:
-    return _shipped(SHIPPED_MODEL, "python training/train.py")
+    return _shipped(SHIPPED_MODEL, "python -m training.train")
 
 
 @pytest.fixture(scope="session")
 def shipped_pair_model_path() -> Path:
-    return _shipped(SHIPPED_PAIR_MODEL, "python training/train_pairs.py")
+    return _shipped(SHIPPED_PAIR_MODEL, "python -m training.train_pairs")
 
 
 @pytest.fixture(scope="session")
 def shipped_chain_model_path() -> Path:
-    return _shipped(SHIPPED_CHAIN_MODEL, "python training/train_chains.py")
+    return _shipped(SHIPPED_CHAIN_MODEL, "python -m training.train_chains")

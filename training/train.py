@@ -12,63 +12,38 @@ Model selection uses the 5,000 training images of ``digitsight.data.validation_s
 held out (the pair model holds out the same ones). The official 10,000-image test
 set is touched once, after training, to write the report next to the model.
 
-Run:
-    python training/train.py                       # full run -> models/digitsight_cnn.keras
-    python training/train.py --epochs 1 --limit 500 --output /tmp/smoke.keras   # smoke run
+Run, from the repository root:
+    python -m training.train                       # full run -> models/digitsight_cnn.keras
+    python -m training.train --epochs 1 --limit 500 --output /tmp/smoke.keras   # smoke run
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
-import sys
 import time
-from pathlib import Path
 
-import numpy as np
+import keras
+import tensorflow as tf
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from digitsight.data import load_mnist, validation_split
+from digitsight.evaluation import evaluate_model, misclassified_path_for, save_misclassified
+from training.common import MODELS, command_line, compile_model, conv_block, fit_verbosity, save_model, save_report
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from digitsight.data import load_mnist, validation_split  # noqa: E402
-from digitsight.evaluation import (  # noqa: E402
-    evaluate_model,
-    misclassified_path_for,
-    report_path_for,
-    save_misclassified,
-    write_report,
-)
-
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_cnn.keras"
+DEFAULT_OUTPUT = MODELS / "digitsight_cnn.keras"
+# A smoke run on few images (--limit) holds out at most this share of them for validation.
+MAX_VALIDATION_SHARE = 5
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--max-learning-rate", type=float, default=3e-3)
-    parser.add_argument("--validation-size", type=int, default=5000, help="images held out of the training set")
+    parser = command_line(__doc__, epochs=15, seed=1234, output=DEFAULT_OUTPUT)
     parser.add_argument("--limit", type=int, help="train on only the first N training images (smoke runs)")
     parser.add_argument("--test-limit", type=int, help="report on only the first N test images (smoke runs)")
-    parser.add_argument("--seed", type=int, default=1234)
-    parser.add_argument("--mnist", help="MNIST source: an .npz or a folder with the four IDX files")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the .keras model")
     return parser.parse_args()
 
 
 def build_model() -> keras.Model:
     """28x28x1 in [0, 1] -> softmax over the 10 digits."""
-
-    def conv_block(x, filters: int, strides: int = 1):
-        x = keras.layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
-        x = keras.layers.BatchNormalization()(x)
-        return keras.layers.ReLU()(x)
-
     inputs = keras.Input(shape=(28, 28, 1), name="digit")
     x = conv_block(inputs, 32)
     x = conv_block(x, 32)
@@ -82,18 +57,6 @@ def build_model() -> keras.Model:
     x = keras.layers.Dropout(0.25)(x)
     outputs = keras.layers.Dense(10, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digitsight_cnn")
-
-
-def one_cycle_optimizer(max_learning_rate: float, epochs: int, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    """AdamW on a one-cycle schedule: half an epoch of warm-up to the peak, then cosine decay."""
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=max_learning_rate / 10,
-        decay_steps=max(1, epochs * steps_per_epoch - steps_per_epoch // 2),
-        warmup_target=max_learning_rate,
-        warmup_steps=steps_per_epoch // 2,
-        alpha=0.001,
-    )
-    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4)
 
 
 def random_affine(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -158,7 +121,7 @@ def make_datasets(args: argparse.Namespace):
     y = mnist.y_train.astype("int32")
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
-    validation, train = validation_split(len(x), min(args.validation_size, len(x) // 5))
+    validation, train = validation_split(len(x), min(args.validation_digits, len(x) // MAX_VALIDATION_SHARE))
 
     train_ds = (
         tf.data.Dataset.from_tensor_slices((x[train], y[train]))
@@ -194,54 +157,31 @@ def main() -> None:
     train_ds, validation_ds, train_size, (x_test, y_test), source = make_datasets(args)
 
     model = build_model()
-    steps_per_epoch = math.ceil(train_size / args.batch_size)
-    model.compile(
-        optimizer=one_cycle_optimizer(args.max_learning_rate, args.epochs, steps_per_epoch),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.05),
-        metrics=["accuracy"],
-    )
-    model.summary(print_fn=lambda line, **_: print(line))
-
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.05)
+    compile_model(model, args, math.ceil(train_size / args.batch_size), loss, metrics=["accuracy"])
     started = time.perf_counter()
-    history = model.fit(
-        train_ds,
-        epochs=args.epochs,
-        validation_data=validation_ds,
-        verbose=1 if sys.stdout.isatty() else 2,
-    )
-    training_seconds = time.perf_counter() - started
-
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    model.save(args.output)
+    history = model.fit(train_ds, epochs=args.epochs, validation_data=validation_ds, verbose=fit_verbosity())
+    seconds = time.perf_counter() - started
+    save_model(model, args.output)
 
     # The official test set is used here, once, for the report; never for choosing anything.
-    report = evaluate_model(model, x_test, y_test)
-    report["training"] = {
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-        "max_learning_rate": args.max_learning_rate,
-        "train_images": train_size,
-        "validation_images": int(sum(len(b[1]) for b in validation_ds)),
-        "final_validation_accuracy": float(history.history["val_accuracy"][-1]),
-        "parameters": int(model.count_params()),
-        "training_seconds": round(training_seconds, 1),
-        "seed": args.seed,
-        "data_source": source,
-        "command": "python " + " ".join(sys.argv),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
-        "versions": {
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
+    report = save_report(
+        args,
+        model,
+        test=evaluate_model(model, x_test, y_test),
+        training={
+            "train_images": train_size,
+            "validation_images": int(sum(len(b[1]) for b in validation_ds)),
+            "final_validation_accuracy": float(history.history["val_accuracy"][-1]),
+            "augmentation": "half re-rendered (binarized at 0.25-0.65, area-averaged), rotation ±12°, "
+            "scale 0.88-1.12, shear ±0.15, shift ±2.5 px, stroke thickness ±1 px",
+            "schedule": "AdamW, cosine one-cycle (warm-up half an epoch), label smoothing 0.05",
         },
-        "augmentation": "half re-rendered (binarized at 0.25-0.65, area-averaged), rotation ±12°, "
-        "scale 0.88-1.12, shear ±0.15, shift ±2.5 px, stroke thickness ±1 px",
-        "schedule": "AdamW, cosine one-cycle (warm-up half an epoch), label smoothing 0.05",
-    }
-    write_report(report, report_path_for(args.output))
+        seconds=seconds,
+        data_source=source,
+    )
     save_misclassified(report, x_test, misclassified_path_for(args.output))
-    print(f"test accuracy {report['accuracy']:.4f}; model {args.output}; trained in {training_seconds:.0f} s")
+    print(f"test accuracy {report['accuracy']:.4f}; model {args.output}; trained in {seconds:.0f} s")
 
 
 if __name__ == "__main__":

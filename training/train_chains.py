@@ -12,39 +12,35 @@ The model takes the blob normalized by ``digitsight.normalize.to_chain_field``
 (28x128, ink 20 pixels tall) and outputs, for each of 32 columns (4 pixels
 wide), log-probabilities over the ten digits and the CTC blank (class 10).
 
-The images are made here from MNIST *training* digits as ``train_pairs.py``
-makes its pairs (scaled, binarized at a random level, sometimes thickened or
-thinned, pushed against the neighbour until the strokes touch or overlap), one
-to eight digits long. A fresh set is drawn every epoch. The 5,000 training
+The images are made from MNIST *training* digits by ``digitsight.synthetic`` as
+the pair model's pairs are (``pen_mask``: scaled, binarized at a random level,
+sometimes thickened or thinned; ``touching_row``: pushed against the neighbour until
+the strokes touch or overlap), one to eight digits long. A fresh set is drawn every epoch. The 5,000 training
 digits of ``digitsight.data.validation_split`` are held out to make the
 validation set; the MNIST test digits are used once, after training, for the
 report.
 
-Run:
-    python training/train_chains.py                 # full run -> models/digitsight_chains.keras
-    python training/train_chains.py --epochs 1 --samples 2000 --output /tmp/chains.keras   # smoke run
+Run, from the repository root:
+    python -m training.train_chains                 # full run -> models/digitsight_chains.keras
+    python -m training.train_chains --epochs 1 --samples 2000 --output /tmp/chains.keras   # smoke run
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
+from typing import Any
 
+import keras
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from digitsight.decode.ctc import greedy_decode
+from digitsight.nets.chains import BLANK, MAX_DIGITS
+from digitsight.normalize import CHAIN_FIELD, to_chain_field
+from digitsight.synthetic import pen_mask, touching_row
+from training.common import MODELS, conv_block, parse_args, train_on_fresh_sets
 
-import keras  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from train_pairs import compose, glyph, parse_args, train_on_fresh_sets  # noqa: E402 - the pair model's digits and recipe
-
-from digitsight.decode.ctc import greedy_decode  # noqa: E402
-from digitsight.nets.chains import BLANK, MAX_DIGITS  # noqa: E402
-from digitsight.normalize import CHAIN_FIELD, to_chain_field  # noqa: E402
-
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "models" / "digitsight_chains.keras"
+DEFAULT_OUTPUT = MODELS / "digitsight_chains.keras"
+DATASET = "rows of one to eight touching MNIST test digits"
+HEIGHT_RANGE = (24, 70)  # digit heights before normalization, as the pair model's
 # How many digits a training chain holds: mostly two to four, as touching digits come.
 LENGTHS = (1, 2, 3, 4, 5, 6, 7, 8)
 LENGTH_SHARE = (0.08, 0.3, 0.25, 0.15, 0.09, 0.06, 0.04, 0.03)
@@ -53,10 +49,10 @@ PADDING = -1  # label past the end of a chain
 
 def make_sample(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """One training image (28x128) and its digits, left to right."""
-    height = rng.uniform(24, 70)
+    height = rng.uniform(*HEIGHT_RANGE)
     length = int(rng.choice(LENGTHS, p=LENGTH_SHARE))
     picks = rng.integers(len(images), size=length)
-    composed, _ = compose(rng, [glyph(rng, images[i], height) for i in picks], height)
+    composed, _ = touching_row(rng, [pen_mask(rng, images[i], height) for i in picks], height)
     return to_chain_field(composed), [int(labels[i]) for i in picks]
 
 
@@ -72,12 +68,6 @@ def make_set(seed: int, size: int, images: np.ndarray, labels: np.ndarray) -> tu
 
 def build_model() -> keras.Model:
     """28x128x1 in [0, 1] -> (32, 11) log-probabilities: a digit or the blank, per 4-pixel column."""
-
-    def conv_block(x, filters: int):
-        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = keras.layers.BatchNormalization()(x)
-        return keras.layers.ReLU()(x)
-
     inputs = keras.Input(shape=(*CHAIN_FIELD, 1), name="chain")
     x = conv_block(inputs, 16)
     x = keras.layers.MaxPooling2D()(x)  # 14x64
@@ -98,8 +88,8 @@ def build_model() -> keras.Model:
     return keras.Model(inputs, outputs, name="digitsight_chains")
 
 
-def ctc_loss(y_true, y_pred):  # noqa: ANN001, ANN201 - Keras tensors
-    """CTC loss of padded digit labels (PADDING past the end) under per-column log-probabilities."""
+def ctc_loss(y_true: Any, y_pred: Any) -> Any:
+    """CTC loss of padded digit labels (PADDING past the end) under per-column log-probabilities (Keras tensors)."""
     labels = keras.ops.cast(y_true, "int32")
     lengths = keras.ops.sum(keras.ops.cast(labels >= 0, "int32"), axis=1)
     columns = keras.ops.full_like(lengths, keras.ops.shape(y_pred)[1])
@@ -113,12 +103,12 @@ def measure(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict:
     right = np.array([greedy_decode(c) == t for c, t in zip(columns, truth, strict=True)])
     lengths = np.array([len(t) for t in truth])
     by_length = {str(n): round(float(right[lengths == n].mean()), 4) for n in LENGTHS if (lengths == n).any()}
-    return {"images": int(len(x)), "reading_accuracy": float(right.mean()), "by_length": by_length}
+    return {"images": int(len(x)), "accuracy": float(right.mean()), "by_length": by_length}
 
 
 def main() -> None:
     args = parse_args(__doc__, epochs=14, samples=60_000, seed=8765, output=DEFAULT_OUTPUT)
-    train_on_fresh_sets(args, build_model, ctc_loss, make_set, measure)
+    train_on_fresh_sets(args, build_model, ctc_loss, make_set, measure, DATASET)
 
 
 if __name__ == "__main__":
