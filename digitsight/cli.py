@@ -1,4 +1,4 @@
-"""Command line: ``python -m digitsight {read,evaluate,say} ...``.
+"""Command line: ``python -m digitsight {read,serve,evaluate,say} ...``.
 
 Each subcommand is a thin shell over the package's public API. Heavy imports
 (TensorFlow, OpenCV) happen inside the handlers so that ``--help`` is instant.
@@ -19,12 +19,32 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     read = commands.add_parser("read", help="read the handwritten number in each IMAGE")
-    read.add_argument("images", nargs="+", metavar="IMAGE", help="image files (png, jpg, ...)")
+    read.add_argument(
+        "images",
+        nargs="+",
+        metavar="IMAGE",
+        help="image files, folders, globs, .zip archives or fsspec URLs (s3://...)",
+    )
     read.add_argument("--json", action="store_true", help="print one JSON object per image and line")
     read.add_argument("--annotate", metavar="OUT_DIR", help="write each image with boxes and values drawn on it")
     read.add_argument("--speak", metavar="WAV", help="also write the number, spoken, to this WAV file")
     read.add_argument("--model", metavar="PATH", help="a .keras model other than the shipped one")
+    read.add_argument("--backend", choices=("litert", "keras"), help="run the networks with (default litert)")
+    read.add_argument("-r", "--recursive", action="store_true", help="also read the images in folders' subfolders")
+    read.add_argument("--workers", type=int, metavar="N", help="worker processes (default: up to one per core)")
+    read.add_argument("--format", choices=("text", "jsonl", "csv"), help="output format (default text, or jsonl)")
+    read.add_argument("-o", "--output", metavar="FILE", help="append records to FILE, skipping images already in it")
+    read.add_argument("--scheduler", metavar="ADDRESS", help="read on this Dask cluster (tcp://HOST:8786)")
     read.set_defaults(handler=_run_read)
+
+    serve = commands.add_parser("serve", help="read over HTTP: POST /read, GET /health, docs at /docs")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="server processes, each loading the networks")
+    serve.add_argument("--backend", choices=("litert", "keras"), help="run the networks with (default litert)")
+    serve.add_argument("--model", metavar="PATH", help="a .keras model other than the shipped one")
+    serve.add_argument("--quiet", action="store_true", help="log warnings only, not every request")
+    serve.set_defaults(handler=_run_serve)
 
     evaluate = commands.add_parser("evaluate", help="re-measure the model on the official MNIST test set")
     evaluate.add_argument("--model", metavar="PATH", help="a .keras model other than the shipped one")
@@ -45,6 +65,12 @@ def _run_read(args: argparse.Namespace) -> int:
     from digitsight.read_cli import run_read
 
     return run_read(args)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from digitsight.serve import run_serve
+
+    return run_serve(args)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:

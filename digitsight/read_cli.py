@@ -1,5 +1,9 @@
 """``python -m digitsight read [--json] [--annotate OUT_DIR] [--speak WAV] [--model PATH] IMAGE...``
 
+Without --annotate or --speak, ``digitsight.batch.run_batch`` reads (folders, archives,
+worker processes, --output, --format csv, --scheduler); this module reads when the
+readings themselves are needed here, to draw on the images or to speak them.
+
 With ``--json``, one JSON object per image and line (JSON Lines)::
 
     {"file", "number", "lines", "digits": [{"value", "confidence", "box": [x, y, w, h]}], "ms", "warnings"}
@@ -21,18 +25,25 @@ from digitsight.errors import DigitSightError
 
 def run_read(args: argparse.Namespace) -> int:
     """Read every image in ``args.images``; returns the exit code (1 if any file failed)."""
-    from digitsight.imaging import load_image
+    if not (args.annotate or args.speak):
+        from digitsight.batch import run_batch
+
+        return run_batch(args)  # workers, --output, --format, --scheduler: digitsight/batch.py
+    # Drawing on each image and speaking them all need the readings here: one process, printed.
+    if args.output or args.scheduler or args.format == "csv":
+        raise DigitSightError("--annotate and --speak print what they read: leave out --output, --scheduler, --format")
+    from digitsight.inputs import expand_inputs, load_source
     from digitsight.reading import load_models, read_loaded
 
-    models = load_models(args.model)  # a bad model fails the whole run, before any image
+    models = load_models(args.model, backend=args.backend)  # a bad model fails the whole run, before any image
     out_dir = Path(args.annotate) if args.annotate else None
     written: set[Path] = set()
     readings = []
     failed = False
-    for file in args.images:
+    for file in expand_inputs(args.images, recursive=args.recursive):
         started = time.perf_counter()
         try:
-            loaded = load_image(Path(file))
+            loaded = load_source(file)
             reading = read_loaded(loaded, *models)
             ms = (time.perf_counter() - started) * 1000
             if out_dir is not None:
