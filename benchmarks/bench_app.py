@@ -13,7 +13,7 @@
 
 Prints figures (medians); asserts nothing about timings. Run from the repository root:
 
-    .venv/bin/python benchmarks/bench_app.py [--starts 5] [--photos 7]
+    .venv/bin/python -m benchmarks.bench_app [--starts 5] [--photos 7]   # a module: it uses tests/app_server.py
 """
 
 from __future__ import annotations
@@ -22,16 +22,12 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # run as a plain script from anywhere
-sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-from digitsight import synthetic  # noqa: E402 - the reading benchmark's photo-like images, made from MNIST test digits
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_until_healthy  # noqa: E402
+from digitsight import synthetic  # the reading benchmark's photo-like images, made from MNIST test digits
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_until_healthy
 
 
 def memory_mib(pid: int) -> dict[str, float]:
@@ -45,8 +41,10 @@ def memory_mib(pid: int) -> dict[str, float]:
 
 
 def median_ms(seconds: list[float]) -> str:
-    return f"{statistics.median(seconds) * 1000:.0f} ms (n={len(seconds)}, min {min(seconds) * 1000:.0f}, " \
+    return (
+        f"{statistics.median(seconds) * 1000:.0f} ms (n={len(seconds)}, min {min(seconds) * 1000:.0f}, "
         f"max {max(seconds) * 1000:.0f})"
+    )
 
 
 def main() -> None:

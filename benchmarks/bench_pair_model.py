@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Which digits go in a group: "1" a 1, "x" any other digit.
-KINDS = {"pair, 1 on the left": "1x", "pair, 1 on the right": "x1", "pair without a 1": "xx",
-         "triple with a 1": "?", "triple without a 1": "xxx"}
+KINDS = {
+    "pair, 1 on the left": "1x",
+    "pair, 1 on the right": "x1",
+    "pair without a 1": "xx",
+    "triple with a 1": "?",
+    "triple without a 1": "xxx",
+}
 
 
 def main() -> None:
@@ -57,10 +59,12 @@ def main() -> None:
         out = pair_model.read(np.stack(fields))
         called = np.bincount(out.count.argmax(axis=1), minlength=3) / args.groups
         read = [f"{first}{second}" for first, second in zip(out.first.argmax(1), out.second.argmax(1), strict=True)]
-        right = np.mean([
-            count == TWO_DIGITS and text == truth
-            for count, text, truth in zip(out.count.argmax(axis=1), read, truths, strict=True)
-        ])
+        right = np.mean(
+            [
+                count == TWO_DIGITS and text == truth
+                for count, text, truth in zip(out.count.argmax(axis=1), read, truths, strict=True)
+            ]
+        )
         pair_right = f"{right:.1%}" if len(pattern) == 2 else "-"
         print(
             f"{name:<22}{args.groups:>7}{called[ONE_DIGIT]:>8.1%}{called[TWO_DIGITS]:>8.1%}"

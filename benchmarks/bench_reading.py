@@ -26,13 +26,15 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from digitsight import synthetic
+from digitsight.synthetic.sources import Classifier
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REALWORLD = ROOT.parent / "shared" / "samples" / "realworld"
@@ -90,7 +92,6 @@ def main() -> int:
     parser.add_argument("--no-latency", action="store_true", help="skip the latency measurement")
     args = parser.parse_args()
 
-    from digitsight import synthetic
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.reading import load_models, read_loaded
 
@@ -104,9 +105,19 @@ def main() -> int:
     )
     print(f"models loaded in {time.perf_counter() - started:.1f} s")
 
-    def read(image):  # noqa: ANN001, ANN202 - what digitsight.read does, with the models chosen above
+    def read(image):
         return read_loaded(load_image(image, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model, chain_model)
+
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}")
+    read_synthetic(args, read, classifier)
+    read_real_world(read)
+    if not args.no_latency:
+        measure_latency(args, read)
+    return 0
+
+
+def read_synthetic(args: argparse.Namespace, read: Callable, classifier: Classifier) -> None:
+    """Exact match and CER of each synthetic category, with how many images were within the classifier's reach."""
     categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
     failures = Path(args.failures) if args.failures else None
     if failures:
@@ -146,41 +157,45 @@ def main() -> int:
     )
     print("raw right: images whose every digit the classifier reads right as the raw 28x28 MNIST image")
 
+
+def read_real_world(read: Callable) -> None:
+    """Each real-world sample's reading, where the shared samples are present."""
     labels = REALWORLD / "labels.csv"
-    if labels.is_file():
-        pairs = []
-        with labels.open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        for row in rows:
-            reading = read(REALWORLD / row["file"])
-            pairs.append((row["label"], reading.number))
-            mark = "ok" if row["label"] == reading.number else "MISREAD"
-            kind = f"{row['kind']}, {row['polarity']}"
-            print(f"  real {row['file']} ({kind}): {row['label']!r} -> {reading.number!r} {mark}")
-        exact, cer = score(pairs)
-        print(f"{'real-world':<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}")
-    else:
+    if not labels.is_file():
         print(f"real-world: left out, {labels} is absent")
-
-    if not args.no_latency:
-        print(f"\nlatency of read(jpeg bytes), 6-digit number, model loaded, {args.repeats} runs per size")
-        print(f"{'size':<22}{'p50 ms':>9}{'p95 ms':>9}{'read right':>12}")
-        for megapixels in (0.3, 1.0, 3.0, 12.0):
-            times, right = [], 0
-            samples = [synthetic.photo_of_size(megapixels, 6, index, args.source) for index in range(5)]
-            for index in range(args.repeats):
-                sample = samples[index % len(samples)]
-                t0 = time.perf_counter()
-                reading = read(sample.data)
-                times.append((time.perf_counter() - t0) * 1000)
-                right += reading.number == sample.label
-            size = f"{sample.size[0]}x{sample.size[1]} ({megapixels:g} MP)"
-            p50, p95 = percentile(times, 50), percentile(times, 95)
-            print(f"{size:<22}{p50:>9.1f}{p95:>9.1f}{right / len(times):>12.0%}")
-    return 0
+        return
+    pairs = []
+    with labels.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        reading = read(REALWORLD / row["file"])
+        pairs.append((row["label"], reading.number))
+        mark = "ok" if row["label"] == reading.number else "MISREAD"
+        kind = f"{row['kind']}, {row['polarity']}"
+        print(f"  real {row['file']} ({kind}): {row['label']!r} -> {reading.number!r} {mark}")
+    exact, cer = score(pairs)
+    print(f"{'real-world':<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}")
 
 
-def _save_failure(path: Path, sample, reading) -> None:  # noqa: ANN001
+def measure_latency(args: argparse.Namespace, read: Callable) -> None:
+    """p50 and p95 of reading a photo-like JPEG with a 6-digit number, by image size."""
+    print(f"\nlatency of read(jpeg bytes), 6-digit number, model loaded, {args.repeats} runs per size")
+    print(f"{'size':<22}{'p50 ms':>9}{'p95 ms':>9}{'read right':>12}")
+    for megapixels in (0.3, 1.0, 3.0, 12.0):
+        times, right = [], 0
+        samples = [synthetic.photo_of_size(megapixels, 6, index, args.source) for index in range(5)]
+        for index in range(args.repeats):
+            sample = samples[index % len(samples)]
+            t0 = time.perf_counter()
+            reading = read(sample.data)
+            times.append((time.perf_counter() - t0) * 1000)
+            right += reading.number == sample.label
+        size = f"{sample.size[0]}x{sample.size[1]} ({megapixels:g} MP)"
+        p50, p95 = percentile(times, 50), percentile(times, 95)
+        print(f"{size:<22}{p50:>9.1f}{p95:>9.1f}{right / len(times):>12.0%}")
+
+
+def _save_failure(path: Path, sample, reading) -> None:
     from PIL import Image
 
     from digitsight.annotate import annotate

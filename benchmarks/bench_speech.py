@@ -19,11 +19,8 @@ import subprocess
 import sys
 import time
 import wave
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from digitsight import speech  # noqa: E402
+from digitsight import speech
 
 
 def median_ms(function, repeats: int) -> float:

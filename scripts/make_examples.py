@@ -14,14 +14,12 @@ images as ``examples.json``; the home page and the tests read it from there.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from anywhere
-from digitsight.data import load_mnist  # noqa: E402
+from digitsight.data import load_mnist
 
 OUT_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"
 SCALE = 3  # 28 px MNIST digits -> 84 px, about the size of a digit in a phone photo of a note
@@ -62,8 +60,9 @@ def paper(height: int, width: int, style: str, rng: np.random.Generator) -> np.n
     return np.clip(falloff + noise, 0, 1)
 
 
-def compose(lines: list[str], style: str, pool: dict[int, list[int]], images: np.ndarray,
-            rng: np.random.Generator) -> tuple[np.ndarray, list[int]]:
+def compose(
+    lines: list[str], style: str, pool: dict[int, list[int]], images: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, list[int]]:
     """Lay the digits out left to right, line under line; return the image and the test indices used."""
     size = 28 * SCALE
     width = 2 * MARGIN + max(len(line) for line in lines) * (size + GAP)
