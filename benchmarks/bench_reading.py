@@ -32,30 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from digitsight import synthetic
+from digitsight.labelled import score
 from digitsight.synthetic.sources import Classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REALWORLD = ROOT.parent / "shared" / "samples" / "realworld"
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between two strings."""
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
-
-
-def score(pairs: list[tuple[str, str]]) -> tuple[float, float]:
-    """(exact-match rate, character error rate) over (truth, read) pairs."""
-    exact = sum(truth == got for truth, got in pairs) / len(pairs)
-    errors = sum(edit_distance(truth, got) for truth, got in pairs)
-    return exact, errors / sum(len(truth) for truth, _ in pairs)
 
 
 def wilson_interval(right: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -145,12 +128,14 @@ def read_synthetic(args: argparse.Namespace, read: Callable, classifier: Classif
                 _save_failure(failures / f"{category}_{index:03d}_{sample.label}_{reading.number}.png", sample, reading)
         everything += pairs
         within_reach += reachable
-        exact, cer = score(pairs)
+        figures = score(pairs)
+        exact, cer = figures.exact, figures.cer
         print(
             f"{category:<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}{statistics.median(times):>11.1f}"
             f"{interval(pairs):>15}{np.mean(reachable):>11.1%}"
         )
-    exact, cer = score(everything)
+    figures = score(everything)
+    exact, cer = figures.exact, figures.cer
     print(
         f"{'ALL synthetic':<16}{len(everything):>7}{exact:>9.1%}{cer:>8.1%}{'':>11}{interval(everything):>15}"
         f"{np.mean(within_reach):>11.1%}"
@@ -173,7 +158,8 @@ def read_real_world(read: Callable) -> None:
         mark = "ok" if row["label"] == reading.number else "MISREAD"
         kind = f"{row['kind']}, {row['polarity']}"
         print(f"  real {row['file']} ({kind}): {row['label']!r} -> {reading.number!r} {mark}")
-    exact, cer = score(pairs)
+    figures = score(pairs)
+    exact, cer = figures.exact, figures.cer
     print(f"{'real-world':<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}")
 
 
