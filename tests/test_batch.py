@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,9 @@ import pytest
 from digit_images import ink_layer, on_paper
 from PIL import Image
 
-from digitsight.batch import Summary, read_many
+from digitsight.batch import Summary, _records, read_many
 from digitsight.cli import main
+from digitsight.errors import DigitSightError
 from digitsight.inputs import expand_inputs, load_source
 
 NUMBERS = {"a.png": "2048", "b.png": "731", "c.jpg": "56"}
@@ -119,3 +121,19 @@ def test_summary_counts_unsure_readings() -> None:
     for record in ({"file": "a", "warnings": []}, {"file": "b", "warnings": ["low"]}, {"file": "c", "error": "x"}):
         summary.add(record)
     assert summary.line() == "read 2, failed 1, unsure 1 (3 images in 2.0 s, 1.5 images/s)"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_model_that_cannot_be_loaded_stops_the_batch_with_its_message(folder: Path, tmp_path: Path, workers) -> None:
+    names = [str(folder / "a.png"), str(folder / "b.png")]
+    with pytest.raises(DigitSightError, match="nope.tflite not found"):
+        list(read_many(names, workers=workers, model_path=tmp_path / "nope.keras"))
+
+
+def test_a_task_that_fails_as_a_whole_gives_an_error_record_for_each_of_its_images() -> None:
+    lost = Future()
+    lost.set_exception(RuntimeError("worker lost"))
+    assert _records(lost, ["a.png", "b.png"]) == [
+        {"file": name, "error": "the worker reading it failed: RuntimeError: worker lost"}
+        for name in ("a.png", "b.png")
+    ]
