@@ -17,9 +17,10 @@ The model takes the pair normalized by ``digitsight.normalize.to_pair_field``
 The images are made from MNIST *training* digits by ``digitsight.synthetic``: each
 digit is scaled, binarized at a random level, sometimes thickened or thinned
 (``pen_mask``), and pushed against its neighbour until the strokes touch, then often
-further so they overlap (``touching_row``). A fresh set is drawn every epoch. The 5,000 training digits of
-``digitsight.data.validation_split`` are held out to make the validation set;
-the MNIST test digits are used once, after training, for the report.
+further so they overlap (``touching_row``). A fresh set is drawn every epoch.
+The 5,000 training digits of ``digitsight.data.validation_split`` are held out to
+make the validation set; the MNIST test digits are used once, after training, for
+the report.
 
 Run, from the repository root:
     python -m training.train_pairs                  # full run -> models/digitsight_pairs.keras
