@@ -1,6 +1,7 @@
 """What the three training scripts share: building blocks, schedule, command line, recipe, report.
 
-- ``conv_block``: the 3x3 convolution, batch norm and ReLU all three networks are built of;
+- ``conv_block``: the 3x3 convolution, batch norm and ReLU all three networks are built of,
+  and ``field_stem``, the convolutions of the pair and chain models;
 - ``one_cycle_optimizer`` and ``compile_model``: AdamW on a one-cycle schedule;
 - ``command_line`` and ``parse_args``: the options every script takes;
 - ``train_on_fresh_sets``: the pair and chain models' recipe, a fresh synthetic set each epoch;
@@ -53,6 +54,21 @@ def conv_block(x: keras.KerasTensor, filters: int, strides: int = 1) -> keras.Ke
     x = keras.layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
     x = keras.layers.BatchNormalization()(x)
     return keras.layers.ReLU()(x)
+
+
+def field_stem(inputs: keras.KerasTensor) -> keras.KerasTensor:
+    """The convolutions the pair and chain models share, from a normalized field to a quarter of its size.
+
+    16 filters, pooling, 32 and 32, pooling, 64 and 64: small enough to train on a CPU, and
+    each output still sees where on the field its ink lies.
+    """
+    x = conv_block(inputs, 16)
+    x = keras.layers.MaxPooling2D()(x)
+    x = conv_block(x, 32)
+    x = conv_block(x, 32)
+    x = keras.layers.MaxPooling2D()(x)
+    x = conv_block(x, 64)
+    return conv_block(x, 64)
 
 
 def one_cycle_optimizer(max_learning_rate: float, epochs: int, steps_per_epoch: int) -> keras.optimizers.Optimizer:

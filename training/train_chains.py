@@ -36,7 +36,7 @@ from digitsight.decode.ctc import greedy_decode
 from digitsight.nets.chains import BLANK, MAX_DIGITS
 from digitsight.normalize import CHAIN_FIELD, to_chain_field
 from digitsight.synthetic import pen_mask, touching_row
-from training.common import MODELS, conv_block, parse_args, train_on_fresh_sets
+from training.common import MODELS, field_stem, parse_args, train_on_fresh_sets
 
 DEFAULT_OUTPUT = MODELS / "digitsight_chains.keras"
 DATASET = "rows of one to eight touching MNIST test digits"
@@ -69,13 +69,7 @@ def make_set(seed: int, size: int, images: np.ndarray, labels: np.ndarray) -> tu
 def build_model() -> keras.Model:
     """28x128x1 in [0, 1] -> (32, 11) log-probabilities: a digit or the blank, per 4-pixel column."""
     inputs = keras.Input(shape=(*CHAIN_FIELD, 1), name="chain")
-    x = conv_block(inputs, 16)
-    x = keras.layers.MaxPooling2D()(x)  # 14x64
-    x = conv_block(x, 32)
-    x = conv_block(x, 32)
-    x = keras.layers.MaxPooling2D()(x)  # 7x32
-    x = conv_block(x, 64)
-    x = conv_block(x, 64)
+    x = field_stem(inputs)  # 7x32
     # Each of the 32 columns becomes one time step; 1-D convolutions let it see its neighbours.
     x = keras.layers.Permute((2, 1, 3))(x)
     x = keras.layers.Reshape((CHAIN_FIELD[1] // 4, -1))(x)

@@ -35,7 +35,7 @@ import numpy as np
 from digitsight.nets.pairs import NOT_WHOLE, ONE_DIGIT, TWO_DIGITS
 from digitsight.normalize import PAIR_FIELD, to_pair_field
 from digitsight.synthetic import cut, pen_mask, touching_row
-from training.common import MODELS, conv_block, parse_args, train_on_fresh_sets
+from training.common import MODELS, field_stem, parse_args, train_on_fresh_sets
 
 DEFAULT_OUTPUT = MODELS / "digitsight_pairs.keras"
 IGNORE = -1  # label of an output that does not apply (the second digit of a single digit)
@@ -103,13 +103,7 @@ def make_set(seed: int, size: int, images: np.ndarray, labels: np.ndarray) -> tu
 def build_model() -> keras.Model:
     """28x48x1 in [0, 1] -> count (3-way), first digit, second digit (10-way softmaxes)."""
     inputs = keras.Input(shape=(*PAIR_FIELD, 1), name="pair")
-    x = conv_block(inputs, 16)
-    x = keras.layers.MaxPooling2D()(x)  # 14x24
-    x = conv_block(x, 32)
-    x = conv_block(x, 32)
-    x = keras.layers.MaxPooling2D()(x)  # 7x12
-    x = conv_block(x, 64)
-    x = conv_block(x, 64)
+    x = field_stem(inputs)  # 7x12
     x = keras.layers.MaxPooling2D()(x)  # 3x6: where each digit sits still matters, so no global pooling
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dropout(0.3)(x)
