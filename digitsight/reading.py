@@ -42,7 +42,9 @@ __all__ = [
     "read_loaded",
 ]
 
-# Processing scale: strokes about this wide (pixels); never shrink more than this, nor below this side.
+# Processing scale: bold strokes are shrunk to about this wide (pixels), still several pixels
+# wide after binarization; never shrink more than this, nor below this side, so that small
+# digits on a bold-stroked image keep their shape. (Set for speed in f4d7d06, not tuned since.)
 PROCESS_STROKE = 5.0
 MAX_STROKE_DOWNSCALE = 4.0
 PROCESS_MIN_SIDE = 160

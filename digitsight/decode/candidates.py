@@ -19,12 +19,17 @@ from digitsight.nets.pairs import PairOutputs
 from digitsight.normalize import to_chain_field, to_mnist, to_pair_field
 from digitsight.segment import Blob
 
-# A blob wider than this many line heights may be touching digits: score candidate splits.
+# A blob wider than this many line heights may be touching digits: score candidate splits. Low
+# enough for two narrow digits (a "11") to get cuts; a wide single digit loses nothing by it, as
+# the blob whole is always a candidate too. (Set with the first pipeline, a95eeab; not tuned since.)
 SPLIT_MIN_ASPECT = 0.75
-# Pieces of a split: at most this wide, at least this tall (in line heights).
+# Pieces of a split: at most this wide, at least this tall (in line heights). 1.3 is wider than
+# MNIST's widest typical digit (a 0, about 0.9) with room for slant; a piece under 0.45 is a
+# fragment of a stroke, not a digit. (Set with the first pipeline, a95eeab.)
 PIECE_MAX_ASPECT = 1.3
 PIECE_MIN_HEIGHT = 0.45
-# A cut path may wander this far (in line heights) from its starting column.
+# A cut path may wander this far (in line heights) from its starting column: far enough to go
+# round a stroke leaning into the neighbour, not so far as to cut a digit through (f1c3847).
 CUT_RADIUS = 0.25
 # A blob or piece at most this wide (in line heights) is also shown to the pair model: is it one
 # digit, two touching, or neither? (Every narrower piece is, so that no bad cut escapes its eye.)
