@@ -35,6 +35,7 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 train: setup
 	$(BIN)/python -m training.train
