@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from digitsight.data import VALIDATION_SIZE, load_mnist, validation_split
 from digitsight.evaluation import report_path_for, write_report
+from training.export_litert import export_litert
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 # The recipe's defaults, sized for a 2-core CPU: batches of 128 keep both cores busy, and
@@ -122,6 +123,7 @@ def parse_args(docstring: str, *, epochs: int, samples: int, seed: int, output: 
 def save_model(model: keras.Model, output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     model.save(output)
+    export_litert(output)  # the .tflite beside it, which reading runs without TensorFlow (export_litert.py)
 
 
 def run_command() -> str:
