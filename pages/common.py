@@ -1,8 +1,7 @@
-"""Helpers the dashboard's pages share: cached model and report, examples, error handling.
+"""Helpers the dashboard's pages share: the served model's path and report, examples, error handling.
 
-Not a page itself (``app.py`` lists the pages). Nothing here imports TensorFlow at
-module level: the home and collaborators pages stay light, and the model loads the
-first time a page asks for ``classifier()``.
+Not a page itself (``app.py`` lists the pages; ``pages/ui/`` holds the larger building
+blocks, the models included: ``pages.ui.models``). Nothing here loads a model.
 """
 
 from __future__ import annotations
@@ -12,15 +11,12 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from digitsight.errors import DigitSightError
-
-if TYPE_CHECKING:
-    from digitsight.nets.digits import Classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "assets" / "examples"
@@ -31,22 +27,6 @@ MODEL_ENV = "DIGITSIGHT_MODEL"
 EXAMPLE_REQUEST = "example_request"
 
 log = logging.getLogger("digitsight.app")
-
-
-def classifier() -> Classifier:
-    """The served model, loaded once per server process and shared by every session.
-
-    ``digitsight.read`` uses the same process-wide instance (``load_classifier`` keeps
-    one per model path), so calling this first just moves the load under a spinner.
-    """
-    return cached_classifier(str(model_path()))
-
-
-@st.cache_resource(show_spinner="Loading the model (once per server)...")
-def cached_classifier(path: str) -> Classifier:
-    from digitsight.reading import load_models
-
-    return load_models(path).classifier  # read() needs the others too: load them under the same spinner
 
 
 def model_path() -> Path:
@@ -141,7 +121,7 @@ def run_page(main: Callable[[], None]) -> None:
         main()
     except DigitSightError as error:
         st.error(sentence(str(error)), icon=":material/error:")
-    except Exception:  # noqa: BLE001 - the last line of defence: the user sees a message, the log the trace
+    except Exception:  # the last line of defence: the user sees a message, the log the trace
         log.exception("page failed")
         st.error(
             "Something went wrong on our side. Please try again; if it keeps happening, "
