@@ -1,107 +1,68 @@
-"""Read a number: from an uploaded photo or scan, a camera shot, a drawing, or an example.
+"""Read a number: from an uploaded photo or scan, a camera shot, a drawing, an example, or this session's history.
 
 The page has two halves: ``choose_image`` turns whichever way in the user picked into
 image bytes or pixels (or None while there is nothing to read yet), and
-``show_reading`` reads that image and shows the result. The tests drive the second
-half through the example gallery and the file uploader.
+``show_reading`` reads that image and shows the result: the number (correctable, copied
+with one click, read aloud in the voice picked, downloaded as the CLI's JSON), the image
+with what was found (enlarged around small digits), and each digit as the network saw it.
+The building blocks live in ``pages/ui/``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
-from digitsight.result import LOW_CONFIDENCE
-from pages.common import (
-    EXAMPLE_REQUEST,
-    classifier,
-    examples,
-    model_path,
-    percent,
-    run_page,
-    sentence,
-    thumbnail,
+from pages.common import EXAMPLE_REQUEST, examples, run_page, thumbnail
+from pages.ui import corrections, history
+from pages.ui.browser import column_width, copy_button, upload_guard
+from pages.ui.canvas import CANVAS_HEIGHT, canvas_pixels, canvas_width
+from pages.ui.files import FORMATS_IN_WORDS, MAX_UPLOAD_MB, not_an_image, too_large
+from pages.ui.results import (
+    Analysis,
+    ImageInput,
+    analyse,
+    clean_number,
+    corrected,
+    record,
+    show_notes,
+    show_number,
+    show_strip,
 )
-
-if TYPE_CHECKING:
-    from digitsight.result import Digit, Reading
+from pages.ui.speech import read_aloud
 
 UPLOAD = "Upload a file"
 CAMERA = "Take a photo"
 DRAW = "Draw"
 EXAMPLE = "Try an example"
-IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"]
+# What a saved example is labelled as, by the way it came in (the user can change it).
+KIND_BY_WAY = {UPLOAD: "photo", CAMERA: "photo", DRAW: "canvas", EXAMPLE: "digital"}
 
-SHOWN_SIDE = 1600  # longest side of the annotated image the page shows, in pixels
-CANVAS_HEIGHT = 280
-CANVAS_WIDTH = 760
-
-STYLE = """
-<style>
-div.ds-number {font-size: 4.2rem; font-weight: 700; line-height: 1.15; letter-spacing: 0.06em;
-               font-variant-numeric: tabular-nums; margin: 0 0 0.3rem 0; word-break: break-all;}
-div.ds-number span.ds-unsure {color: #c2410c; text-decoration: underline wavy #f97316 3px;
-                              text-underline-offset: 0.15em;}
-</style>
-"""
-
-ImageInput = bytes | np.ndarray  # what this page hands digitsight.read: file bytes or RGB pixels
-
-
-# ---------------------------------------------------------------------------
-# Reading (cached: a rerun, e.g. pressing "Read aloud", never reads the same image again)
-
-
-@st.cache_data(show_spinner="Reading the number...", max_entries=16, ttl=3600)
-def analyse(image: ImageInput) -> tuple[Reading, np.ndarray]:
-    """Read ``image`` and draw what was found on it (RGB). DigitSightError propagates, uncached.
-
-    The drawing is shrunk to at most SHOWN_SIDE pixels: a 12-megapixel photo would otherwise
-    weigh 36 MB in the cache and on the wire, for no visible gain.
-    """
-    from PIL import Image
-
-    from digitsight import read
-    from digitsight.annotate import annotate
-    from digitsight.imaging import load_image
-
-    classifier()  # the process-wide model, loaded once under its own spinner
-    # Decode once, at full size: the drawing needs every pixel, and read() takes the decoded image as it is.
-    loaded = load_image(image)
-    reading = read(loaded, model_path=model_path())
-    annotated = annotate(loaded, reading)
-    height, width = annotated.shape[:2]
-    if max(height, width) > SHOWN_SIDE:
-        scale = SHOWN_SIDE / max(height, width)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        annotated = np.asarray(Image.fromarray(annotated).resize(size, Image.Resampling.LANCZOS))
-    return reading, annotated
-
-
-def speech_wav(text: str) -> bytes:
-    """WAV bytes of ``text`` (digitsight.speech keeps its own cache of recent texts)."""
-    from digitsight.speech import synthesize
-
-    with st.spinner("Synthesizing speech..."):
-        return synthesize(text)
+UPLOAD_VERSION = "upload-version"  # bumped to give the uploader a fresh, empty state
+REFUSED = "refused-upload"  # a sentence: why the last file was refused
+FIX_ERROR = "fix-error"
+SAVED = "saved-example"  # (image key, message) of the last example saved
 
 
 # ---------------------------------------------------------------------------
 # Ways in
 
 
-def choose_image() -> tuple[ImageInput, str] | None:
-    """The image to read and a name for it, from the way in the user picked; None while there is none."""
+def choose_image() -> tuple[ImageInput, str, str] | None:
+    """The image to read, a name for it and the way it came in; None while there is none.
+
+    A reading reopened from the history shows instead of the way in's image until the user
+    closes it or gives a new image (each way in's change callback closes it).
+    """
     request = st.session_state.pop(EXAMPLE_REQUEST, None)
     if request:  # the home page's gallery sent an example over
         st.session_state["method"] = EXAMPLE
         st.session_state["example"] = request
+        history.close()
     st.session_state.setdefault("method", UPLOAD)
     method = st.segmented_control(
         "How do you want to give the number?",
@@ -109,31 +70,61 @@ def choose_image() -> tuple[ImageInput, str] | None:
         required=True,
         key="method",
         label_visibility="collapsed",
+        width="stretch",
+        on_change=history.close,
     )
     if method == CAMERA:
-        return from_camera()
-    if method == DRAW:
-        return from_canvas()
-    if method == EXAMPLE:
-        return from_examples()
-    return from_upload()
+        chosen = from_camera()
+    elif method == DRAW:
+        chosen = from_canvas()
+    elif method == EXAMPLE:
+        chosen = from_examples()
+    else:
+        chosen = from_upload()
+    entry = history.reopened()
+    if entry is not None:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.markdown(f"Showing **{entry.name}**, read at {entry.when}, from this session's history.")
+            st.button("Close", icon=":material/close:", key="close-history", on_click=history.close)
+        return entry.image, entry.name, UPLOAD
+    return None if chosen is None else (*chosen, method)
 
 
 def from_upload() -> tuple[ImageInput, str] | None:
+    """An uploaded file, any type: a file that is not an image is refused in words, on the page."""
+    refused = upload_guard(MAX_UPLOAD_MB * 1024 * 1024, key="upload-guard")
+    if refused:  # too large: the browser kept it back; say so and drop the previous file and its result
+        st.session_state[REFUSED] = too_large(str(refused["name"]), int(refused["bytes"]))
+        st.session_state[UPLOAD_VERSION] = st.session_state.get(UPLOAD_VERSION, 0) + 1
+    version = st.session_state.get(UPLOAD_VERSION, 0)
     uploaded = st.file_uploader(
         "Upload a photo or a scan of a handwritten number",
-        type=IMAGE_TYPES,
-        key="upload",
-        help="PNG, JPEG, WebP, BMP or TIFF. Dark digits on light paper or light on dark both work.",
+        type=None,  # every file reaches the page, which says why one cannot be read
+        key="upload" if version == 0 else f"upload-{version}",
+        help=f"{FORMATS_IN_WORDS}, up to {MAX_UPLOAD_MB} MB. Dark digits on light paper or light on dark both work.",
+        on_change=new_upload,
     )
+    message = st.session_state.get(REFUSED)
+    if message:
+        st.error(message, icon=":material/block:")
+        return None
     if uploaded is None:
-        st.caption("Tip: one or more lines of digits, written apart, photographed straight on.")
+        st.caption(
+            f"{FORMATS_IN_WORDS}, up to {MAX_UPLOAD_MB} MB. "
+            "Tip: one or more lines of digits, written apart, photographed straight on."
+        )
         return None
     return uploaded.getvalue(), uploaded.name
 
 
+def new_upload() -> None:
+    """Uploader callback: a new file replaces any refusal message and the history view."""
+    st.session_state.pop(REFUSED, None)
+    history.close()
+
+
 def from_camera() -> tuple[ImageInput, str] | None:
-    shot = st.camera_input("Hold the number up to your camera and take a photo", key="camera")
+    shot = st.camera_input("Hold the number up to your camera and take a photo", key="camera", on_change=history.close)
     if shot is None:
         return None
     return shot.getvalue(), "camera photo"
@@ -143,20 +134,23 @@ def from_canvas() -> tuple[ImageInput, str] | None:
     from streamlit_drawable_canvas import st_canvas
 
     st.session_state.setdefault("canvas_version", 0)
-    controls = st.columns([2, 1, 3], vertical_alignment="bottom")
-    pen = controls[0].slider("Pen width", min_value=6, max_value=40, value=18, key="pen")
-    # A new key gives a fresh, empty canvas (the canvas toolbar's bin does the same in the browser).
-    controls[1].button("Clear", icon=":material/ink_eraser:", key="clear-canvas", on_click=new_canvas)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        pen = st.slider("Pen width", min_value=6, max_value=40, value=18, key="pen", width=220)
+        # A new key gives a fresh, empty canvas (the canvas toolbar's bin does the same in the browser).
+        st.button("Clear", icon=":material/ink_eraser:", key="clear-canvas", on_click=new_canvas)
     st.caption("Draw one or more digits with the mouse or a finger, side by side; they are read when you lift the pen.")
+    width = canvas_width(column_width("canvas-column"))
     result = st_canvas(
         stroke_width=pen,
         stroke_color="#111111",
         background_color="#ffffff",
         height=CANVAS_HEIGHT,
-        width=CANVAS_WIDTH,
+        width=width,
         drawing_mode="freedraw",
         return_image_data=True,  # without it the canvas returns no pixels (0.13 API)
-        key=f"canvas-{st.session_state['canvas_version']}",
+        # The width is part of the key: a canvas resized in place keeps its old drawing area.
+        key=f"canvas-{st.session_state['canvas_version']}-{width}",
+        on_change=history.close,
     )
     pixels = canvas_pixels(result.image_data)
     if pixels is None:
@@ -169,39 +163,28 @@ def new_canvas() -> None:
     st.session_state["canvas_version"] = st.session_state.get("canvas_version", 0) + 1
 
 
-def canvas_pixels(rgba: np.ndarray | None) -> np.ndarray | None:
-    """The canvas's RGBA pixels -> RGB on white; None when nothing is drawn on it."""
-    if rgba is None or rgba.size == 0:
-        return None
-    rgba = np.asarray(rgba)
-    if rgba.ndim == 3 and rgba.shape[2] == 4:
-        alpha = rgba[..., 3:4].astype(np.float32) / 255.0
-        rgb = (rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).round().astype(np.uint8)
-    else:
-        rgb = rgba[..., :3].astype(np.uint8)
-    inked = (rgb.min(axis=2) < 128).sum()
-    if inked < 20:  # a stray click is not a digit
-        return None
-    return rgb
+def pick_example(file: str) -> None:
+    st.session_state["example"] = file
+    history.close()
 
 
 def from_examples() -> tuple[ImageInput, str] | None:
     items = examples()
     st.session_state.setdefault("example", items[0]["file"])
-    columns = st.columns(len(items))
-    for column, item in zip(columns, items, strict=True):
-        chosen = st.session_state["example"] == item["file"]
-        with column.container(border=True):
-            st.image(thumbnail(str(item["path"])), width="stretch", alt=f"Handwritten number {item['number']}")
-            st.button(
-                item["caption"],
-                key=f"example-{item['file']}",
-                type="primary" if chosen else "secondary",
-                icon=":material/check:" if chosen else None,
-                on_click=st.session_state.__setitem__,
-                args=("example", item["file"]),
-                width="stretch",
-            )
+    with st.container(horizontal=True):
+        for item in items:
+            chosen = st.session_state["example"] == item["file"]
+            with st.container(border=True, width=170):
+                st.image(thumbnail(str(item["path"])), width="stretch", alt=f"Handwritten number {item['number']}")
+                st.button(
+                    item["caption"],
+                    key=f"example-{item['file']}",
+                    type="primary" if chosen else "secondary",
+                    icon=":material/check:" if chosen else None,
+                    on_click=pick_example,
+                    args=(item["file"],),
+                    width="stretch",
+                )
     path = next((item["path"] for item in items if item["file"] == st.session_state["example"]), items[0]["path"])
     return Path(path).read_bytes(), Path(path).name
 
@@ -210,43 +193,52 @@ def from_examples() -> tuple[ImageInput, str] | None:
 # The result
 
 
-def number_html(line: str, digits: list[Digit]) -> str:
-    """One line of the number, large, with unsure digits underlined in orange."""
-    spans = []
-    for digit in digits:
-        if digit.confidence < LOW_CONFIDENCE:
-            title = f"unsure: {percent(digit.confidence, 0)}"
-            spans.append(f'<span class="ds-unsure" title="{html.escape(title)}">{digit.value}</span>')
-        else:
-            spans.append(str(digit.value))
-    text = "".join(spans) if len(digits) == len(line) else html.escape(line)
-    return f'<div class="ds-number">{text}</div>'
+def show_reading(image: ImageInput, name: str, way: str) -> None:
+    """Read ``image`` and show the result; a file that is not an image gets a sentence saying so."""
+    from digitsight.errors import DigitSightError
 
-
-def show_reading(image: ImageInput, name: str) -> None:
-    reading, annotated = analyse(image)
-    st.markdown(STYLE, unsafe_allow_html=True)
+    try:
+        analysis = analyse(image)
+    except DigitSightError as error:
+        if way == UPLOAD:
+            st.error(not_an_image(name, str(error)), icon=":material/error:")
+            return
+        raise
+    reading = analysis.reading
+    key = image_key(image)
+    if st.session_state.get("image-key") != key:
+        # A new image starts without a player: "Read aloud" belongs to the reading it was pressed for.
+        st.session_state["image-key"] = key
+        st.session_state.pop("spoken", None)
+        st.session_state.pop(FIX_ERROR, None)
+        history.remember(key, name, image, reading.number, analysis.annotated)
     if not reading.digits:
-        show_warnings(reading.warnings)
+        show_notes(reading)
         st.info(
-            "Nothing to read here. Digits read best dark on light paper (or light on dark), "
+            "No digits found. Digits read best dark on light paper (or light on dark), "
             "written apart from each other, filling a good part of the picture.",
             icon=":material/search_off:",
         )
-        st.image(annotated, caption=name, width="content", alt="The image: no digits found")
+        st.image(analysis.annotated, caption=name, width="content", alt="The image: no digits found")
         return
 
+    fixed = history.correction(key)
+    number = fixed or reading.number
     summary, picture = st.columns([2, 3], gap="large")
     with summary:
-        several = len(reading.lines) > 1
-        st.caption(f"DigitSight reads {len(reading.lines)} numbers:" if several else "DigitSight reads:")
-        for index, line in enumerate(reading.lines):
-            st.markdown(number_html(line, [d for d in reading.digits if d.line == index]), unsafe_allow_html=True)
-        show_warnings(reading.warnings)  # includes each low-confidence digit, with its alternatives
-        read_aloud(reading)
+        if fixed is not None:
+            st.caption(f"You corrected it to (DigitSight read {reading.number}):")
+        else:
+            several = len(reading.lines) > 1
+            st.caption(f"DigitSight reads {len(reading.lines)} numbers:" if several else "DigitSight reads:")
+        show_number(reading, fixed)
+        copy_button(number, key="copy-number")
+        show_notes(reading)  # includes each low-confidence digit, with its alternatives
+        correct_panel(key, analysis, image, name, way)
+        read_aloud(number)
         st.download_button(
             "Download the reading (JSON)",
-            data=json.dumps(reading.to_dict(), indent=2),
+            data=json.dumps(corrected(record(reading, name, analysis.ms), fixed), indent=2),
             file_name=f"{Path(name).stem or 'reading'}.reading.json",
             mime="application/json",
             icon=":material/download:",
@@ -254,96 +246,156 @@ def show_reading(image: ImageInput, name: str) -> None:
             key="download-json",
         )
     with picture:
+        show_picture(analysis, name)
+
+    st.subheader("How the network saw each digit")
+    st.caption(
+        "Each digit cut out, scaled into 28x28 pixels and centred, white on black like the MNIST digits "
+        "the network learned from, with how sure it was and its next best guesses. Unsure digits are marked ⚠."
+    )
+    show_strip(reading)
+
+
+def show_picture(analysis: Analysis, name: str) -> None:
+    """The image with a box and the value on each digit: the digits' region enlarged, the whole one click away."""
+    number = analysis.reading.number
+    whole = "Whole image"
+    view = whole
+    if analysis.region is not None:
+        view = st.segmented_control(
+            "Show", ["Digits up close", whole], default="Digits up close", required=True, key="picture-view"
+        )
+    if view == whole:
         st.image(
-            annotated,
+            analysis.annotated,
             caption=f"{name}: what DigitSight found",
             width="stretch",
-            alt=f"The image with a box and the value read on each digit: {reading.number}",
+            alt=f"The image with a box and the value read on each digit: {number}",
+        )
+    else:
+        st.image(
+            analysis.region,
+            caption=f"{name}: the digits, enlarged",
+            width="stretch",
+            alt=f"The digits, enlarged, with a box and the value read on each: {number}",
         )
 
-    st.subheader("How the model saw each digit")
-    st.caption(
-        "Each digit as the network saw it: cut out, scaled into 28x28 pixels and centred, white on black "
-        f"like the MNIST digits it learned from. Digits below {percent(LOW_CONFIDENCE, 0)} confidence are flagged."
-    )
-    digit_gallery(reading)
+
+def correct_panel(key: str, analysis: Analysis, image: ImageInput, name: str, way: str) -> None:
+    """Correct the number, or one digit of it, and save the image with its right label as an example."""
+    reading = analysis.reading
+    fixed = history.correction(key)
+    number = fixed or reading.number
+    with st.expander("Correct this reading", icon=":material/edit:", expanded=fixed is not None):
+        text_key = f"fix-number-{key[:16]}"
+        st.session_state.setdefault(text_key, number)
+        st.text_input(
+            "The number is",
+            key=text_key,
+            on_change=fix_number,
+            args=(key, text_key, reading.number),
+            help="Digits only; a space between separate numbers or lines.",
+        )
+        digits = number.replace(" ", "")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.selectbox(
+                "Or fix one digit",
+                range(len(digits)),
+                format_func=lambda i: f"digit {i + 1} (now {digits[i]})",
+                key=f"fix-position-{key[:16]}",
+                width=180,
+            )
+            st.selectbox("should be", range(10), key=f"fix-value-{key[:16]}", width=110)
+            st.button(
+                "Change it",
+                key="fix-digit",
+                on_click=fix_digit,
+                args=(key, text_key, number, reading.number),
+            )
+        if st.session_state.get(FIX_ERROR):
+            st.error(st.session_state[FIX_ERROR], icon=":material/error:")
+        if fixed is not None:
+            st.button("Undo the correction", key="fix-undo", on_click=fix_undo, args=(key, text_key, reading.number))
+        save_panel(key, image, name, way, number, reading.number)
 
 
-def show_warnings(warnings: list[str]) -> None:
-    """The reading's notes (low-confidence digits, image problems) in one box."""
-    if warnings:
-        items = "\n".join(f"- {sentence(note)}" for note in warnings)
-        st.warning(items, icon=":material/warning:")
-
-
-def digit_gallery(reading: Reading) -> None:
-    """Each digit's 28x28 crop (4x, pixels kept sharp) with its value, confidence and runners-up."""
-    per_row = 8
-    for index, _line in enumerate(reading.lines):
-        digits = [d for d in reading.digits if d.line == index]
-        if len(reading.lines) > 1:
-            st.markdown(f"**Line {index + 1}**")
-        for start in range(0, len(digits), per_row):
-            columns = st.columns(per_row)
-            for column, digit in zip(columns, digits[start : start + per_row], strict=False):
-                with column.container(border=True):
-                    crop = (np.clip(digit.crop, 0, 1) * 255).round().astype(np.uint8)
-                    st.image(
-                        np.kron(crop, np.ones((4, 4), dtype=np.uint8)),
-                        width="stretch",
-                        alt=f"Digit read as {digit.value}, as the model saw it",
-                    )
-                    st.markdown(f"**{digit.value}** &nbsp; {percent(digit.confidence, 1)}")
-                    if digit.confidence < LOW_CONFIDENCE:
-                        st.badge("unsure", icon=":material/warning:", color="orange")
-                    runners_up = [f"or {value} ({percent(p, 1)})" for value, p in digit.top3[1:]]
-                    st.caption("  \n".join(runners_up))  # one per line: the cards are narrow
-
-
-def read_aloud(reading: Reading) -> None:
-    """A "Read aloud" control: a WAV of the number from the server's speech engine, played by the browser.
-
-    Without an engine on the server (digitsight.speech says so up front, or synthesis fails) the
-    browser's own Web Speech API reads it instead, from a button in a small iframe.
-    """
-    from digitsight.speech import SpeechUnavailable, speech_available, spoken_text
-
-    style = st.radio(
-        "Say it as",
-        ["number", "digits"],
-        format_func={"number": "a number", "digits": "digit by digit"}.get,
-        horizontal=True,
-        key="speech-style",
-    )
-    text = spoken_text(reading, style=style)
-    available, reason = speech_available()
-    if not available:
-        browser_speech(text, "Your browser reads it aloud: this server has no speech engine.", reason)
+def fix_number(key: str, text_key: str, read: str) -> None:
+    """Text input callback: the typed number becomes the correction (or an error says why not)."""
+    try:
+        number = clean_number(st.session_state[text_key])
+    except ValueError as error:
+        st.session_state[FIX_ERROR] = str(error)
         return
-    # A callback, not the button's one-run value: the player then stays through later reruns.
-    st.button(
-        "Read aloud",
-        icon=":material/volume_up:",
-        key="read-aloud",
-        on_click=st.session_state.__setitem__,
-        args=("spoken", text),
-    )
-    if st.session_state.get("spoken") == text:
-        try:
-            st.audio(speech_wav(text), format="audio/wav", autoplay=True)
-        except SpeechUnavailable as error:
-            browser_speech(text, "The server could not speak it; your browser can.", str(error))
+    st.session_state.pop(FIX_ERROR, None)
+    st.session_state[text_key] = number
+    history.set_correction(key, None if number == read else number)
 
 
-def browser_speech(text: str, note: str, reason: str) -> None:
-    """The Web Speech API fallback: its own "Read aloud" button, in an iframe so its script runs.
+def fix_digit(key: str, text_key: str, number: str, read: str) -> None:
+    """Button callback: the digit picked (spaces not counted) of ``number`` becomes the value picked.
 
-    (``st.components.v1.html`` is deprecated in Streamlit 1.67; ``st.iframe`` replaces it.)
+    Read from the two selectboxes' state here, not passed in: a callback's arguments are fixed
+    when the button is drawn, before the user picks.
     """
-    from digitsight.speech import browser_speech_html
+    position = st.session_state[f"fix-position-{key[:16]}"]
+    value = st.session_state[f"fix-value-{key[:16]}"]
+    chars = list(number)
+    index = [i for i, char in enumerate(chars) if char != " "][position]
+    chars[index] = str(value)
+    fixed = "".join(chars)
+    st.session_state.pop(FIX_ERROR, None)
+    st.session_state[text_key] = fixed
+    history.set_correction(key, None if fixed == read else fixed)
 
-    st.iframe(browser_speech_html(text), height=60)
-    st.caption(note, help=reason)
+
+def fix_undo(key: str, text_key: str, read: str) -> None:
+    st.session_state[text_key] = read
+    st.session_state.pop(FIX_ERROR, None)
+    history.set_correction(key, None)
+
+
+def save_panel(key: str, image: ImageInput, name: str, way: str, number: str, read: str) -> None:
+    """Save the image with ``number`` as its label into the corrections folder, and offer the folder as a zip."""
+    target = corrections.folder()
+    st.markdown("**Keep it as a labelled example**")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.selectbox(
+            "Kind of image", corrections.KINDS, index=corrections.KINDS.index(KIND_BY_WAY[way]), key="save-kind"
+        )
+        st.button(
+            "Save it",
+            icon=":material/bookmark_add:",
+            key="save-example",
+            on_click=save_example,
+            args=(key, image, name, number, read),
+        )
+    saved = st.session_state.get(SAVED)
+    if saved and saved[0] == key:
+        st.success(saved[1], icon=":material/check:")
+    rows = corrections.read_rows(target)
+    if rows:
+        st.download_button(
+            f"Download the {len(rows)} saved example{'s' if len(rows) != 1 else ''} (.zip)",
+            data=lambda: corrections.folder_zip(target),
+            file_name="digitsight-examples.zip",
+            mime="application/zip",
+            icon=":material/folder_zip:",
+            on_click="ignore",
+            key="download-examples",
+            help="Images and labels.csv: upload the zip to Model evaluation, 'Evaluate on your own images'.",
+        )
+
+
+def save_example(key: str, image: ImageInput, name: str, number: str, read: str) -> None:
+    """Button callback: write the image and its label; the message stays until another image is saved."""
+    target = corrections.folder()
+    kind = st.session_state.get("save-kind", "photo")
+    path = corrections.save_example(image, label=number, kind=kind, source=name, read_as=read, target=target)
+    message = (
+        f"Saved as {corrections.shown_path(path)}, labelled {number}, in "
+        f"{corrections.shown_path(target / 'labels.csv')}."
+    )
+    st.session_state[SAVED] = (key, message)
 
 
 def image_key(image: ImageInput) -> str:
@@ -351,19 +403,40 @@ def image_key(image: ImageInput) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
+# ---------------------------------------------------------------------------
+# This session's history
+
+
+def show_history(current: str | None) -> None:
+    """Earlier readings of this session, newest first, each with an Open button."""
+    earlier = [entry for entry in history.entries() if entry.key != current]
+    if not earlier:
+        return
+    st.subheader("Earlier in this session")
+    for entry in earlier:
+        number = history.correction(entry.key) or entry.number or "no digits"
+        with st.container(horizontal=True, vertical_alignment="center", border=True):
+            st.image(entry.thumb, width=96, alt=f"{entry.name}, read as {number}")
+            st.markdown(f"**{number}**  \n{entry.name} · {entry.when}")
+            st.button(
+                "Open",
+                icon=":material/history:",
+                key=f"reopen-{entry.key[:16]}",
+                on_click=history.reopen,
+                args=(entry.key,),
+            )
+
+
 def main() -> None:
     st.title("Read a number")
     chosen = choose_image()
-    if chosen is None:
-        return
-    image, name = chosen
-    # A new image starts without a player: "Read aloud" belongs to the reading it was pressed for.
-    key = image_key(image)
-    if st.session_state.get("image-key") != key:
-        st.session_state["image-key"] = key
-        st.session_state.pop("spoken", None)
-    st.divider()
-    show_reading(image, name)
+    current = None
+    if chosen is not None:
+        image, name, way = chosen
+        current = image_key(image)
+        st.divider()
+        show_reading(image, name, way)
+    show_history(current)
 
 
 run_page(main)
