@@ -1,13 +1,16 @@
-"""Model evaluation: how the shipped model does on the official MNIST test set.
+"""Model evaluation: the digit classifier on the MNIST test set, the whole reader on the reading
+benchmark, and the reader on the user's own labelled images.
 
-Everything here comes from the evaluation report written when the model was trained
-(``models/digitsight_cnn.report.json``) and the misclassified test images kept beside
-it: a page view never re-runs the 10,000 predictions.
+The first two come from files the repository ships: the classifier's report written when it
+was trained (``models/digitsight_cnn.report.json``, with the misclassified test images beside
+it) and the reading benchmark's report (``docs/reading_report.json``, see
+``pages.ui.reader_report``). A page view never re-runs the 10,000 predictions nor the
+benchmark. Only "Evaluate on your own images" reads anything, and only what the user uploads.
 """
 
 from __future__ import annotations
 
-import io
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -16,62 +19,21 @@ import pandas as pd
 import streamlit as st
 
 from digitsight.errors import DigitSightError
-from pages.common import model_path, percent, report, run_page
+from pages.common import ROOT, model_path, percent, report, run_page, sentence
+from pages.ui.browser import clickable_heatmap, column_width, upload_guard
+from pages.ui.files import FORMATS_IN_WORDS, MAX_UPLOAD_MB, NamedFile, expand, too_large
+from pages.ui.heatmap import confusion_heatmap, shown_width
+from pages.ui.reader_report import READER_REPORT, load_reader_report
 
 COUNTS = "Counts"
 RATES = "Rates (row-normalized)"
 GALLERY_SIZE = 48  # misclassified digits shown at once; the filters narrow the rest down
+ANY = "any"
+TRUE_FILTER, PREDICTED_FILTER = "wrong-true", "wrong-predicted"  # the gallery's filters; a picked cell sets both
+GALLERY_ZOOM = 3  # the 28x28 test digits shown 3x, nearest-neighbour: the pixels stay crisp
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def heatmap_png(matrix: tuple[tuple[int, ...], ...], normalized: bool) -> bytes:
-    """The confusion matrix as a seaborn heatmap, rendered once per (matrix, mode) to PNG.
-
-    Uses matplotlib's object API (``Figure``), not pyplot: no global state, safe in the
-    server's threads.
-    """
-    import seaborn as sns
-    from matplotlib.figure import Figure
-
-    counts = np.array(matrix, dtype=np.int64)
-    if normalized:
-        totals = counts.sum(axis=1, keepdims=True)
-        plotted = 100 * np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
-        annotations = np.vectorize(lambda v: f"{v:.1f}" if v >= 0.05 else "")(plotted)  # percent
-        color_label = "share of the true digit (%)"
-    else:
-        plotted = counts
-        annotations = np.vectorize(lambda v: f"{v}" if v else "")(counts)  # empty cells stay blank
-        color_label = "test digits"
-
-    figure = Figure(figsize=(7.5, 6.2), dpi=110, layout="constrained")
-    axes = figure.subplots()
-    # On a linear scale up to the diagonal (~1,000 per digit) every error (a handful each)
-    # would be the same near-white: cap the colours at 1.5x the largest error instead, so
-    # the errors differ visibly and the diagonal saturates. The numbers in the cells are exact.
-    off_diagonal = plotted[~np.eye(10, dtype=bool)]
-    vmax = max(float(off_diagonal.max()) * 1.5, 1e-9)
-    sns.heatmap(
-        plotted,
-        ax=axes,
-        annot=annotations,
-        fmt="",
-        cmap="Blues",
-        vmin=0,
-        vmax=vmax,
-        cbar_kws={"label": f"{color_label} (colour capped at 1.5x the largest error)"},
-        linewidths=0.5,
-        linecolor="#e5e7eb",
-        square=True,
-        annot_kws={"fontsize": 9},
-    )
-    axes.set_xlabel("predicted digit")
-    axes.set_ylabel("true digit")
-    axes.set_title("Counts of test digits" if not normalized else "Row-normalized: each row sums to 100%")
-    axes.tick_params(axis="y", rotation=0)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+# --------------------------------------------------------------------------- the digit classifier
 
 
 def per_class_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -105,40 +67,148 @@ def misclassified_images(model: str, indices: tuple[int, ...]) -> np.ndarray | N
         return None
 
 
+def confusion_matrix(figures: dict[str, Any]) -> None:
+    """The heatmap, drawn for the column's width; picking an error's cell filters the gallery below."""
+    matrix = tuple(tuple(int(v) for v in row) for row in figures["confusion_matrix"])
+    mode = st.segmented_control("Show", [COUNTS, RATES], default=COUNTS, required=True, key="heatmap-mode")
+    plot, side = st.columns([3, 2], gap="large")
+    with side:
+        st.markdown(
+            "Rows are the true digit, columns the model's answer: the diagonal holds the digits it read "
+            "right, every other cell a kind of mistake. **Pick a mistake's cell** to see those digits below. "
+            "**Rates** divide each row by its number of test digits, so each row sums to 100% and the "
+            "diagonal is the recall of that digit."
+        )
+    with plot:
+        width = shown_width(column_width("heatmap-column"))
+        normalized = mode == RATES
+        title = "Row-normalized: each row sums to 100%" if normalized else "Counts of test digits"
+        legend = "share of the true digit (%)" if normalized else "test digits"
+        drawn = confusion_heatmap(matrix, normalized=normalized, width=width, title=title, color_label=legend)
+        cells = [
+            {"row": true, "column": predicted, "label": f"true {true}, read as {predicted}: {count} test digits"}
+            for true, row in enumerate(matrix)
+            for predicted, count in enumerate(row)
+            if true != predicted and count
+        ]
+        picked = (st.session_state.get(TRUE_FILTER), st.session_state.get(PREDICTED_FILTER))
+        clicked = clickable_heatmap(
+            drawn.svg,
+            axes=drawn.axes,
+            size=len(matrix),
+            cells=cells,
+            width=drawn.width,
+            title=f"Confusion matrix ({mode.lower()})",
+            picked=picked if ANY not in picked and None not in picked else None,
+            key="heatmap",
+        )
+        if clicked:
+            pick_cell(*clicked)
+        st.caption(f"Confusion matrix ({mode.lower()}). Pick a cell off the diagonal to filter the gallery.")
+    with side:
+        st.markdown("**Per-class figures**")
+        st.dataframe(
+            per_class_table(figures["per_class"]),
+            column_config={
+                "precision": st.column_config.NumberColumn("precision", format="%.2f%%"),
+                "recall": st.column_config.NumberColumn("recall", format="%.2f%%"),
+                "f1": st.column_config.NumberColumn("F1", format="%.2f%%"),
+                "support": st.column_config.NumberColumn("test digits", format="%d"),
+            },
+        )
+
+
+def pick_cell(true: int, predicted: int) -> None:
+    """A cell of the heatmap was picked: the gallery shows the digits of that cell."""
+    st.session_state[TRUE_FILTER] = true
+    st.session_state[PREDICTED_FILTER] = predicted
+
+
 def gallery(wrong: list[dict[str, int]]) -> None:
     """The misclassified test digits with their true and predicted labels, filterable."""
     images = misclassified_images(str(model_path()), tuple(item["index"] for item in wrong))
-    left, right, _ = st.columns([1, 1, 3])
-    any_digit = "any"
-    true_filter = left.selectbox("True digit", [any_digit, *range(10)], key="wrong-true")
-    predicted_filter = right.selectbox("Predicted as", [any_digit, *range(10)], key="wrong-predicted")
+    st.session_state.setdefault(TRUE_FILTER, ANY)
+    st.session_state.setdefault(PREDICTED_FILTER, ANY)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        true_filter = st.selectbox("True digit", [ANY, *range(10)], key=TRUE_FILTER, width=140)
+        predicted_filter = st.selectbox("Predicted as", [ANY, *range(10)], key=PREDICTED_FILTER, width=140)
+        if (true_filter, predicted_filter) != (ANY, ANY):
+            st.button("Show all", key="wrong-all", on_click=pick_cell, args=(ANY, ANY))
     shown = [
         (position, item)
         for position, item in enumerate(wrong)
-        if true_filter in (any_digit, item["true"]) and predicted_filter in (any_digit, item["predicted"])
+        if true_filter in (ANY, item["true"]) and predicted_filter in (ANY, item["predicted"])
     ]
     st.caption(f"{len(shown)} of {len(wrong)} misclassified test digits match; showing up to {GALLERY_SIZE}.")
     if images is None:
         st.info("The test images are not available on this machine; showing the labels only.")
         st.dataframe(pd.DataFrame([item for _, item in shown]), hide_index=True)
         return
-    per_row = 12
-    for start in range(0, min(len(shown), GALLERY_SIZE), per_row):
-        columns = st.columns(per_row)
-        for column, (position, item) in zip(columns, shown[start : start + per_row], strict=False):
-            # White on black is how the model sees them; 3x nearest-neighbour keeps the pixels crisp.
-            column.image(
-                np.kron(images[position], np.ones((3, 3), dtype=np.uint8)),
-                caption=f"true {item['true']} → {item['predicted']}",
-                alt=f"Test digit {item['index']}: a {item['true']} the model read as {item['predicted']}",
-            )
+    if not shown:
+        return
+    first = shown[:GALLERY_SIZE]
+    zoom = np.ones((GALLERY_ZOOM, GALLERY_ZOOM), dtype=np.uint8)
+    # One st.image with a list: the browser lays the digits out in rows that wrap, on any screen.
+    st.image(
+        [np.kron(images[position], zoom) for position, _ in first],
+        caption=[f"true {item['true']} → {item['predicted']}" for _, item in first],
+        alt=[
+            f"Test digit {item['index']}: a {item['true']} the model read as {item['predicted']}" for _, item in first
+        ],
+        width=28 * GALLERY_ZOOM,
+    )
+
+
+# --------------------------------------------------------------------------- how it was trained
+
+
+def shown_path(text: str) -> str:
+    """A path as a reader of this page can use it: repository-relative inside the clone, ~ for the home folder."""
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        return text
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        pass
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return path.name  # somewhere on the build machine: only the file name means anything here
+
+
+def reproduce_command(training: dict[str, Any], model: Path) -> str | None:
+    """The training command of the report, writing the model where this checkout has it.
+
+    The report records the command as it was run (often writing to a scratch folder); the
+    output becomes the served model's repository-relative path, and the seed is spelled
+    out so the command does not depend on the script's defaults.
+    """
+    command = training.get("command")
+    if not command:
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    output = shown_path(str(model))
+    if "--output" in words:
+        words[words.index("--output") + 1] = output
+    else:
+        words += ["--output", output]
+    if "seed" in training and "--seed" not in words:
+        words += ["--seed", str(training["seed"])]
+    return shlex.join(words)
 
 
 def training_details(training: dict[str, Any]) -> None:
-    """How the model was trained, from the report's "training" entry."""
+    """How the model was trained, from the report's "training" entry, in this repository's terms."""
     if not training:
         st.info("The report does not say how the model was trained.")
         return
+    from digitsight.evaluation import misclassified_path_for, report_path_for
+
+    model = model_path()
     labels = {
         "epochs": "Epochs",
         "batch_size": "Batch size",
@@ -150,8 +220,8 @@ def training_details(training: dict[str, Any]) -> None:
         "augmentation": "Augmentation",
         "schedule": "Optimizer and schedule",
         "seed": "Random seed",
-        "data_source": "Data source",
-        "machine": "Machine",
+        "data_source": "Training data",
+        "machine": "Trained on",
     }
     formatters = {
         "parameters": lambda v: f"{v:,}",
@@ -159,8 +229,13 @@ def training_details(training: dict[str, Any]) -> None:
         "validation_images": lambda v: f"{v:,}",
         "final_validation_accuracy": percent,
         "training_seconds": lambda v: f"{v / 60:.1f} min ({v:,.0f} s)",
+        "data_source": lambda v: f"MNIST training set (read from {shown_path(v)})",
     }
-    rows = [
+    rows = [{"setting": "Model file", "value": shown_path(str(model))}]
+    rows.append({"setting": "This report", "value": shown_path(str(report_path_for(model)))})
+    if misclassified_path_for(model).is_file():
+        rows.append({"setting": "Misclassified test images", "value": shown_path(str(misclassified_path_for(model)))})
+    rows += [
         {"setting": label, "value": str(formatters.get(key, str)(training[key]))}
         for key, label in labels.items()
         if key in training
@@ -170,60 +245,250 @@ def training_details(training: dict[str, Any]) -> None:
         listed = ", ".join(f"{name} {version}" for name, version in versions.items())
         rows.append({"setting": "Versions", "value": listed})
     st.table(pd.DataFrame(rows), hide_index=True, hide_header=True, border="horizontal")
-    if "command" in training:
-        st.caption("Reproduce with:")
-        st.code(training["command"], language="bash")
+    command = reproduce_command(training, model)
+    if command:
+        st.caption(
+            "Reproduce the model from the repository root (MNIST is downloaded once if it is not cached; "
+            "the test figures above are measured at the end):"
+        )
+        st.code(command, language="bash")
 
 
-def main() -> None:
-    st.title("Model evaluation")
+def classifier_section() -> None:
     figures = report()
     wrong = figures["misclassified"]
     training = figures.get("training", {})
     st.markdown(
-        f"How the shipped model does on the **{figures['dataset']}**: {figures['images']:,} handwritten digits "
-        "it never saw while training or while its recipe was chosen."
+        f"How the digit classifier does on the **{figures['dataset']}**: {figures['images']:,} handwritten "
+        "digits it never saw while training or while its recipe was chosen."
     )
-
-    columns = st.columns(4)
-    columns[0].metric("Accuracy", percent(figures["accuracy"]))
-    columns[1].metric("Test digits", f"{figures['images']:,}")
-    columns[2].metric("Misclassified", f"{len(wrong):,}")
-    if "epochs" in training:
-        columns[3].metric("Training epochs", training["epochs"])
+    with st.container(horizontal=True):  # side by side, wrapping on a phone
+        st.metric("Accuracy", percent(figures["accuracy"]), width=165)
+        st.metric("Test digits", f"{figures['images']:,}", width=165)
+        st.metric("Misclassified", f"{len(wrong):,}", width=165)
+        if "epochs" in training:
+            st.metric("Training epochs", training["epochs"], width=165)
 
     st.subheader("Confusion matrix")
-    matrix = tuple(tuple(int(v) for v in row) for row in figures["confusion_matrix"])
-    plot, side = st.columns([3, 2], gap="large")
-    with side:
-        mode = st.segmented_control("Show", [COUNTS, RATES], default=COUNTS, required=True, key="heatmap-mode")
-        st.markdown(
-            "Rows are the true digit, columns the model's answer: the diagonal holds the digits it read "
-            "right, every other cell a kind of mistake. **Rates** divide each row by its number of test "
-            "digits, so each row sums to 100% and the diagonal is the recall of that digit."
-        )
-        st.markdown("**Per-class figures**")
-        st.dataframe(
-            per_class_table(figures["per_class"]),
-            column_config={
-                "precision": st.column_config.NumberColumn("precision", format="%.2f%%"),
-                "recall": st.column_config.NumberColumn("recall", format="%.2f%%"),
-                "f1": st.column_config.NumberColumn("F1", format="%.2f%%"),
-                "support": st.column_config.NumberColumn("test digits", format="%d"),
-            },
-        )
-    with plot:
-        st.image(
-            heatmap_png(matrix, normalized=mode == RATES),
-            caption=f"Confusion matrix ({mode.lower()})",
-            alt="Confusion-matrix heatmap",
-        )
-
+    confusion_matrix(figures)
     st.subheader("Misclassified test digits")
     gallery(wrong)
-
     st.subheader("How the model was trained")
     training_details(training)
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+def reader_section() -> None:
+    """The reading benchmark's exact-match rate per category, from the report the repository ships."""
+    st.markdown(
+        "The classifier reads one digit at a time; the **reader** finds the digits in a whole image, "
+        "cuts touching ones apart and reads the number. These are its figures: the share of images "
+        "whose whole number it reads exactly."
+    )
+    try:
+        data = load_reader_report()
+    except DigitSightError as error:
+        st.error(sentence(str(error)), icon=":material/error:")
+        return
+    if data is None:
+        st.info(
+            f"No reading report here: `{shown_path(str(READER_REPORT))}` is written by the reading "
+            "benchmark (`benchmarks/bench_reading.py`) and shipped with the repository. Until it is there, "
+            "the figures are in `docs/BENCHMARKS.md`, and **Your own images** measures the reader on yours.",
+            icon=":material/info:",
+        )
+        return
+    categories = data["categories"]
+    real = [c for c in categories if c["kind"] == "real"]
+    synthetic = [c for c in categories if c["kind"] != "real"]
+    for title, group in (("Real images", real), ("Synthetic images", synthetic)):
+        if not group:
+            continue
+        st.markdown(f"**{title}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "category": [c["name"] for c in group],
+                    "images": [c["images"] for c in group],
+                    "exact match": [100 * c["exact"] for c in group],
+                    "CER": [None if c["cer"] is None else 100 * c["cer"] for c in group],
+                }
+            ),
+            column_config={
+                "exact match": st.column_config.ProgressColumn(
+                    "exact match", format="%.1f%%", min_value=0, max_value=100
+                ),
+                "CER": st.column_config.NumberColumn("CER", format="%.1f%%", help="Character error rate"),
+            },
+            hide_index=True,
+            key=f"reader-{title}",
+        )
+    facts = [
+        f"Source: {data['source']}." if data.get("source") else "",
+        f"Measured {data['date']}." if data.get("date") else "",
+    ]
+    if any(facts):
+        st.caption(" ".join(fact for fact in facts if fact))
+    if data.get("command"):
+        st.caption("Measure it again from the repository root:")
+        st.code(data["command"], language="bash")
+
+
+# --------------------------------------------------------------------------- your own images
+
+
+def own_images_section() -> None:
+    """Upload labelled images (with labels.csv, or a .zip of both) and see how the reader does on them."""
+    from digitsight.labelled import score
+    from pages.ui.batchread import read_all
+
+    st.markdown(
+        f"Upload your images ({FORMATS_IN_WORDS}) with a **labels.csv** that says what each one shows, "
+        "or a .zip of both. labels.csv needs the columns `file` and `label` (the number as text: leading "
+        "zeros count, a space between lines), like the sample folders' `file,label,kind,polarity`. The "
+        "examples saved from **Read a number** download in this shape."
+    )
+    matched = labelled_uploads()
+    if not matched:
+        return
+    results = read_all([NamedFile(item.name, item.data) for item in matched])
+    readings = [(item, record, thumb) for item, (_, record, thumb) in zip(matched, results, strict=True)]
+    figures = score([(item.label, record.get("number", "")) for item, record, _ in readings])
+    with st.container(horizontal=True):
+        st.metric("Images", f"{figures.images}", width=165)
+        st.metric("Exact match", percent(figures.exact, 1), width=165)
+        st.metric(
+            "Exact, spaces aside", percent(figures.exact_digits, 1), help="Digits right, line breaks not", width=165
+        )
+        st.metric("CER", percent(figures.cer, 1), help="Character error rate: edits over label length", width=165)
+    misread_list(readings)
+    own_confusion([(item.label, record.get("number", "")) for item, record, _ in readings])
+
+
+def labelled_uploads() -> list[Any]:
+    """The uploaded images that labels.csv labels (``LabelledUpload``s); what is wrong is said on the page."""
+    from pages.ui.own_images import find_labels, match, parse_labels
+
+    too_big = upload_guard(MAX_UPLOAD_MB * 1024 * 1024, key="own-guard")
+    if too_big:
+        st.session_state["own-too-large"] = too_large(str(too_big["name"]), int(too_big["bytes"]))
+    uploads = st.file_uploader(
+        "Images and labels.csv, or a .zip of both",
+        type=None,
+        accept_multiple_files=True,
+        key="own-upload",
+        on_change=st.session_state.pop,
+        args=("own-too-large", None),
+    )
+    if st.session_state.get("own-too-large"):
+        st.error(st.session_state["own-too-large"], icon=":material/block:")
+    if not uploads:
+        return []
+    images, others, refused = expand([NamedFile(upload.name, upload.getvalue()) for upload in uploads])
+    for item in refused:
+        st.error(item.reason, icon=":material/block:")
+    labels = find_labels(others)
+    if labels is None:
+        st.warning("Add a labels.csv (columns file and label) to say what each image shows.", icon=":material/warning:")
+        return []
+    try:
+        table = parse_labels(labels)
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
+        return []
+    matched, missing, unlabelled = match(images, labels, table)
+    if missing:
+        st.warning(f"labels.csv lists {len(missing)} file(s) not uploaded: {', '.join(missing[:10])}.")
+    if unlabelled:
+        st.caption(f"Not in labels.csv, left out: {', '.join(unlabelled[:10])}.")
+    if not matched:
+        st.warning("None of the uploaded images is listed in labels.csv.", icon=":material/warning:")
+    return matched
+
+
+def misread_list(readings: list[tuple[Any, dict[str, Any], str]]) -> None:
+    """The images not read exactly: what they say, what was read, how many characters apart."""
+    from digitsight.labelled import edit_distance
+
+    misread = []
+    for item, record, thumb in readings:
+        read = record.get("number", "")
+        if read != item.label:
+            misread.append(
+                {
+                    "image": thumb or None,
+                    "file": item.name,
+                    "label": item.label,
+                    "read": read,
+                    "edits": edit_distance(item.label, read),
+                    "not read because": sentence(record["error"]) if "error" in record else "",
+                }
+            )
+    st.subheader("Misread")
+    if not misread:
+        st.success(f"Every one of the {len(readings)} images was read exactly.", icon=":material/check:")
+        return
+    st.dataframe(
+        misread,
+        column_config={
+            "image": st.column_config.ImageColumn("image", width="small"),
+            "edits": st.column_config.NumberColumn("edits", help="Characters to change to get the label"),
+        },
+        hide_index=True,
+        row_height=56,
+        key="own-misread",
+    )
+
+
+def own_confusion(pairs: list[tuple[str, str]]) -> None:
+    """Which digits are read as which, over the images read with as many digits as their label."""
+    from pages.ui.own_images import digit_confusion
+
+    st.subheader("Which digits it confuses")
+    matrix, counted = digit_confusion(pairs)
+    if not counted:
+        st.info("No image was read with as many digits as its label, so no digit can be paired with its reading.")
+        return
+    width = shown_width(column_width("own-heatmap-column"), default=480)
+    drawn = confusion_heatmap(
+        tuple(tuple(int(v) for v in row) for row in matrix),
+        normalized=False,
+        width=width,
+        title=f"Digits of {counted} images read with the right count",
+        color_label="digits",
+        x_label="digit read",
+        y_label="digit written",
+    )
+    clickable_heatmap(
+        drawn.svg,
+        axes=drawn.axes,
+        size=10,
+        cells=[],  # nothing to pick here: the heatmap is the whole answer
+        width=drawn.width,
+        title="Digit confusion of your images",
+        picked=None,
+        key="own-heatmap",
+    )
+    st.caption(
+        f"Over the {counted} of {len(pairs)} images whose reading has as many digits as the label: "
+        "there the n-th digit read is the n-th digit written."
+    )
+
+
+def main() -> None:
+    st.title("Model evaluation")
+    classifier, reader, own = st.tabs(["Digit classifier", "Whole reader", "Your own images"])
+    with classifier:
+        try:
+            classifier_section()
+        except DigitSightError as error:  # no report: the other tabs still work
+            st.error(sentence(str(error)), icon=":material/error:")
+    with reader:
+        reader_section()
+    with own:
+        own_images_section()
 
 
 run_page(main)
