@@ -16,12 +16,12 @@ def headline_figures() -> None:
         return
     training = figures.get("training", {})
     wrong = len(figures["misclassified"])
-    columns = st.columns(4)
-    columns[0].metric("Accuracy on the MNIST test set", percent(figures["accuracy"]))
-    columns[1].metric("Test digits", f"{figures['images']:,}", help=figures["dataset"])
-    columns[2].metric("Test digits it got wrong", f"{wrong:,}")
-    if "parameters" in training:
-        columns[3].metric("Model parameters", f"{training['parameters']:,}")
+    with st.container(horizontal=True):  # side by side, wrapping on a phone
+        st.metric("Accuracy on the MNIST test set", percent(figures["accuracy"]), width=165)
+        st.metric("Test digits", f"{figures['images']:,}", help=figures["dataset"], width=165)
+        st.metric("Test digits it got wrong", f"{wrong:,}", width=165)
+        if "parameters" in training:
+            st.metric("Model parameters", f"{training['parameters']:,}", width=165)
     st.caption(
         "Measured once, on the 10,000 official MNIST test digits the model never saw in training. "
         "See **Model evaluation** for the confusion matrix and the digits it gets wrong."
@@ -31,19 +31,23 @@ def headline_figures() -> None:
 def gallery() -> None:
     """Example images; a click opens the example in the predictor."""
     items = examples()
-    columns = st.columns(len(items))
-    for column, item in zip(columns, items, strict=True):
-        with column.container(border=True):
-            st.image(thumbnail(str(item["path"])), width="stretch", alt=f"Handwritten number {item['number']}")
-            st.caption(item["caption"])
-            st.button(
-                "Try it",
-                key=f"try-{item['file']}",
-                icon=":material/play_arrow:",
-                on_click=open_example,
-                args=(item["file"],),
-                width="stretch",
-            )
+    with st.container(horizontal=True):  # cards side by side, two to a row on a phone
+        for item in items:
+            example_card(item)
+
+
+def example_card(item: dict) -> None:
+    with st.container(border=True, width=170):
+        st.image(thumbnail(str(item["path"])), width="stretch", alt=f"Handwritten number {item['number']}")
+        st.caption(item["caption"])
+        st.button(
+            "Try it",
+            key=f"try-{item['file']}",
+            icon=":material/play_arrow:",
+            on_click=open_example,
+            args=(item["file"],),
+            width="stretch",
+        )
 
 
 def main() -> None:
@@ -70,8 +74,9 @@ def main() -> None:
             "**How to use it**\n"
             "1. Open **Read a number**.\n"
             "2. Upload a photo or scan, take a photo with your camera, or draw digits with the mouse.\n"
-            "3. Read the number, check any digit flagged as unsure, press **Read aloud** to hear it, "
-            "or download the reading as JSON."
+            "3. Read the number, check any digit flagged as unsure and correct it if need be, copy it, "
+            "press **Read aloud** to hear it, or download the reading as JSON.\n"
+            "4. Many images? **Read many** reads a whole folder's worth (or a .zip) into a table."
         )
 
     st.subheader("The model in figures")
