@@ -25,7 +25,7 @@ MODELS = {
 def _tflite(stem: str) -> Path:
     path = REPO_ROOT / "models" / f"{stem}.tflite"
     if not path.is_file():
-        pytest.skip(f"{path} is absent; export it with `python training/export_litert.py`")
+        pytest.skip(f"{path} is absent; export it with `python -m training.export_litert`")
     return path
 
 
@@ -74,7 +74,7 @@ def test_a_tflite_older_than_its_keras_model_is_refused(tmp_path: Path) -> None:
         shutil.copy(_tflite("digitsight_cnn").with_suffix(suffix), tmp_path / f"mine{suffix}")
     load_litert(tmp_path / "mine.keras", (28, 28), "train")  # as exported: fine
     (tmp_path / "mine.keras").write_bytes(b"retrained")
-    with pytest.raises(DigitSightError, match="export it again with `python training/export_litert.py"):
+    with pytest.raises(DigitSightError, match="export it again with `python -m training.export_litert"):
         load_litert(tmp_path / "mine.keras", (28, 28), "train")
 
 

@@ -1,7 +1,7 @@
 """Export Keras models to LiteRT (``.tflite``), so that reading runs without TensorFlow.
 
-    python training/export_litert.py                      # the three shipped models
-    python training/export_litert.py models/mine.keras    # any model, written beside it
+    python -m training.export_litert                      # the three shipped models
+    python -m training.export_litert models/mine.keras    # any model, written beside it
 
 Each ``X.keras`` becomes ``X.tflite`` beside it, and ``X.litert.json`` records the
 SHA-256 of the ``.keras`` file it came from (``digitsight.nets.litert`` refuses a

@@ -1,9 +1,10 @@
 """Run the nets with LiteRT (``ai-edge-litert``), TensorFlow's runtime for deployment, instead of Keras.
 
 Reading needs only the forward pass, and TensorFlow costs seconds and ~700 MB to import
-for it; LiteRT runs the same float32 graph from a ``.tflite`` file (made from the
-``.keras`` one by ``training/export_litert.py``) in a process of ~100 MB that starts in
-a tenth of a second. Nothing here imports TensorFlow or Keras.
+for it; LiteRT runs the same float32 graph from a ``.tflite`` file in a process of ~130 MB
+that starts in a second. The ``.tflite`` file is made from the ``.keras`` one by
+``python -m training.export_litert`` (run from the repository root; the training scripts
+run it after saving). Nothing here imports TensorFlow or Keras.
 
 The backend is chosen per call (``backend="keras"``), or for the whole process with the
 environment variable ``DIGITSIGHT_BACKEND``; the default is ``litert``.
@@ -121,7 +122,7 @@ def load_litert(model_path: Path, input_size: tuple[int, int], how_to_train: str
     """
     path = litert_path(model_path)
     keras_file = path.with_suffix(".keras")
-    export = f"python training/export_litert.py {keras_file}"
+    export = f"python -m training.export_litert {keras_file}"
     if not path.is_file():
         if keras_file.is_file():
             raise DigitSightError(f"model file {path} not found; make it with `{export}` or read with --backend keras")
