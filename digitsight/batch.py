@@ -247,33 +247,40 @@ def run_batch(args: argparse.Namespace) -> int:
     """Read every image ``args.images`` stands for; returns the exit code (1 if any image failed)."""
     from digitsight.inputs import expand_inputs
 
-    names = expand_inputs(args.images, recursive=getattr(args, "recursive", False))
+    names = expand_inputs(args.images, recursive=args.recursive)
     if not names:
         raise DigitSightError(f"no images found in {' '.join(args.images)}")
-    form = args.format or ("jsonl" if args.json or args.output else "text")
-    if form == "text" and args.output:
-        raise DigitSightError("--output writes jsonl or csv: add --format jsonl or --format csv")
     output = Path(args.output) if args.output else None
+    form = args.format or _default_format(output, args.json)
+    if form == "text" and output:
+        raise DigitSightError("--output writes jsonl or csv: add --format jsonl or --format csv")
     done = _already_done(output, form) if output else set()
     todo = [name for name in names if name not in done]
     if done:
         print(f"{len(names) - len(todo)} images already in {output}: skipped", file=sys.stderr)
 
-    client = _connect(args.scheduler) if getattr(args, "scheduler", None) else None
-    records = read_many(todo, workers=args.workers, client=client, backend=args.backend, model_path=args.model)
     summary = Summary()
     started = time.perf_counter()
-    with _Writer(output, form) as write, _progress(len(todo), to_terminal=output is None) as bar:
-        for record in records:
+    with (
+        _connect(args.scheduler) if args.scheduler else contextlib.nullcontext() as client,
+        _Writer(output, form) as write,
+        _progress(len(todo), to_terminal=output is None) as bar,
+    ):
+        for record in read_many(todo, workers=args.workers, client=client, backend=args.backend, model_path=args.model):
             write(record)
             summary.add(record)
             bar.update(1)
     summary.seconds = time.perf_counter() - started
-    if client is not None:
-        client.close()
     if len(names) > 1 or output is not None:
         print(summary.line(), file=sys.stderr)
     return 1 if summary.failed else 0
+
+
+def _default_format(output: Path | None, json_lines: bool) -> str:
+    """Without --format: csv for an --output named .csv, JSON lines for another --output or with --json, else text."""
+    if output is not None:
+        return "csv" if output.suffix.lower() == ".csv" else "jsonl"
+    return "jsonl" if json_lines else "text"
 
 
 def _connect(address: str) -> Any:
@@ -300,6 +307,11 @@ def _already_done(output: Path, form: str) -> set[str]:
     if not output.is_file():
         return set()
     _drop_partial_last_line(output)
+    with output.open(encoding="utf-8") as file:
+        first = file.readline()
+    holds = "jsonl" if first.startswith("{") else "csv" if first.startswith("file,") else None
+    if holds and holds != form:
+        raise DigitSightError(f"{output} holds {holds} records: add --format {holds}, or write to another --output")
     with output.open(newline="", encoding="utf-8") as file:
         if form == "csv":
             return {row["file"] for row in csv.DictReader(file) if row.get("file")}

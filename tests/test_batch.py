@@ -106,7 +106,7 @@ def test_output_appends_and_resumes_skipping_what_it_holds(capsys, folder: Path,
 
 def test_csv_output_has_one_row_per_image_and_resumes(capsys, folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "readings.csv"
-    _cli(capsys, str(folder / "a.png"), str(folder / "notes.txt"), "--format", "csv", "--output", str(out))
+    _cli(capsys, str(folder / "a.png"), str(folder / "notes.txt"), "--output", str(out))  # .csv: csv
     _cli(capsys, str(folder), "--format", "csv", "--output", str(out), "--workers", "1")
     with out.open(newline="") as file:
         rows = list(csv.DictReader(file))
@@ -137,3 +137,11 @@ def test_a_task_that_fails_as_a_whole_gives_an_error_record_for_each_of_its_imag
         {"file": name, "error": "the worker reading it failed: RuntimeError: worker lost"}
         for name in ("a.png", "b.png")
     ]
+
+
+def test_resuming_in_another_format_than_the_file_holds_is_refused(capsys, folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "readings.txt"
+    _cli(capsys, str(folder / "a.png"), "--output", str(out))  # JSON lines
+    code, _, err = _cli(capsys, str(folder), "--format", "csv", "--output", str(out))
+    assert code == 1 and "holds jsonl records: add --format jsonl" in err
+    assert len(out.read_text().splitlines()) == 1  # untouched
