@@ -8,9 +8,9 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
-from digitsight import imaging
+from digitsight import imaging, pixels
 from digitsight.errors import DigitSightError
 from digitsight.imaging import load_image, processing_scale, to_gray
 
@@ -135,7 +135,7 @@ def test_corrupt_bytes():
 
 def test_truncated_png():
     data = png_bytes(Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8)))
-    with pytest.raises(DigitSightError, match="corrupt"):
+    with pytest.raises(DigitSightError, match="the PNG file is truncated"):
         load_image(data[: len(data) // 2])
 
 
@@ -187,7 +187,7 @@ def test_missing_file_directory_and_wrong_type(tmp_path):
     with pytest.raises(DigitSightError, match="cannot read an image from a int"):
         load_image(42)
     with pytest.raises(DigitSightError, match="shape"):
-        load_image(np.zeros((4, 4, 2), np.uint8))
+        load_image(np.zeros((4, 4, 5), np.uint8))
     with pytest.raises(DigitSightError, match="NaN"):
         load_image(np.array([[0.0, np.nan]]))
 
@@ -202,3 +202,135 @@ def test_processing_scale_caps_the_pixel_count():
     scale = processing_scale((4000, 3000))
     assert scale < 1
     assert 4000 * 3000 * scale**2 == pytest.approx(imaging.PROCESS_MAX_PIXELS, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- issue 23: hostile and unusual inputs
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_matches_pillow(orientation):
+    image = Image.fromarray(np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = png_bytes(image, exif=exif)
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))
+    np.testing.assert_array_equal(load_image(data).rgb, expected)
+    assert load_image(data).size == (expected.shape[1], expected.shape[0])
+
+
+def test_gray_alpha_png_reads_like_the_same_rgba():
+    gray = np.array([[0, 50, 200, 255]] * 3, np.uint8)
+    alpha = np.array([[255, 128, 0, 255]] * 3, np.uint8)
+    la = png_bytes(Image.fromarray(np.dstack([gray, alpha]), "LA"))
+    rgba = np.dstack([gray, gray, gray, alpha])
+    np.testing.assert_array_equal(load_image(la).rgb, load_image(rgba).rgb)
+    np.testing.assert_array_equal(load_image(np.dstack([gray, alpha])).rgb, load_image(rgba).rgb)
+
+
+def test_palette_alpha_image():
+    image = Image.new("PA", (2, 1))
+    image.putpalette([255, 255, 255, 10, 10, 10] + [0] * 762)
+    image.frombytes(bytes([1, 255, 1, 0]))  # pixel 0: dark, opaque; pixel 1: dark, transparent
+    np.testing.assert_array_equal(load_image(image).rgb[0], [[10, 10, 10], [255, 255, 255]])
+
+
+@pytest.mark.parametrize(
+    ("array", "message"),
+    [
+        (np.array([[object()]], dtype=object), "must hold numbers"),
+        (np.full((3, 3), "7"), "must hold numbers"),
+        (np.ones((3, 3), np.complex64), "complex numbers"),
+        (np.zeros((3, 3), "datetime64[s]"), "must hold numbers"),
+    ],
+)
+def test_arrays_of_what_is_not_a_number_are_refused(array, message):
+    with pytest.raises(DigitSightError, match=message):
+        load_image(array)
+
+
+def test_long_thin_strips_are_refused():
+    with pytest.raises(DigitSightError, match="at most 100 times longer"):
+        load_image(np.zeros((2, 201), np.uint8))
+    assert load_image(np.zeros((2, 200), np.uint8)).size == (200, 2)
+
+
+def test_max_pixels_shrinks_by_a_whole_factor_keeping_the_original_size():
+    image = np.zeros((2001, 3001), np.uint8)
+    image[:, 1500:] = 200
+    loaded = load_image(png_bytes(Image.fromarray(image)), max_pixels=1_000_000)
+    assert loaded.rgb.shape == (1000, 1500, 3)  # 2 x 2 squares: the largest factor keeping 1 MP
+    assert loaded.size == (3001, 2001)
+    assert loaded.scale == pytest.approx(1500 / 3001)
+    assert loaded.rgb[:, :750].max() == 0 and loaded.rgb[:, 750:].min() == 200
+    small = load_image(png_bytes(Image.fromarray(image[:999, :999])), max_pixels=1_000_000)
+    assert small.rgb.shape == (999, 999, 3) and small.original_size is None
+
+
+@pytest.mark.parametrize("source", ["png", "array"])
+def test_shrinking_weights_colour_by_alpha(source):
+    # Each 2 x 2 square: one opaque black pixel, three transparent red ones. The red must not show:
+    # a quarter black over white paper is gray (unweighted, the mean colour would be 75% red).
+    rgba = np.zeros((1000, 1000, 4), np.uint8)
+    rgba[...] = (255, 0, 0, 0)
+    rgba[0::2, 0::2] = (0, 0, 0, 255)
+    image = png_bytes(Image.fromarray(rgba)) if source == "png" else rgba
+    rgb = load_image(image, max_pixels=250_000).rgb
+    assert rgb.shape == (500, 500, 3)
+    assert np.abs(rgb.astype(int) - 191).max() <= 1  # 255 * (1 - 64 / 255)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.random.default_rng(1).integers(0, 256, (37, 23, 4), dtype=np.uint8),
+        np.random.default_rng(2).integers(0, 65536, (37, 23, 2), dtype=np.uint16),
+        np.random.default_rng(3).random((37, 23)) * 3,
+        Image.fromarray(np.random.default_rng(4).integers(0, 256, (37, 23, 3), dtype=np.uint8)).quantize(5),
+    ],
+    ids=["rgba", "gray-alpha-16", "float", "palette"],
+)
+@pytest.mark.parametrize("max_pixels", [None, 200])
+def test_band_by_band_equals_whole(monkeypatch, image, max_pixels):
+    whole = load_image(image, max_pixels=max_pixels).rgb
+    monkeypatch.setattr(pixels, "BAND_PIXELS", 50)  # two to four rows per band
+    np.testing.assert_array_equal(load_image(image, max_pixels=max_pixels).rgb, whole)
+
+
+def test_median_decision_is_exact_without_holding_the_values():
+    rng = np.random.default_rng(5)
+    for _ in range(2000):
+        values = rng.choice(np.float32([126.5, 127.0, 127.2, 127.5, 128.0, 0.0, 255.0]), size=rng.integers(1, 9))
+        light = values > 127
+        darkest_light = float(values[light].min()) if light.any() else np.inf
+        lightest_dark = float(values[~light].max()) if (~light).any() else -np.inf
+        decided = pixels._median_is_light(len(values), int(light.sum()), darkest_light, lightest_dark)
+        assert decided == (np.median(values) > 127), values
+
+
+def test_run_length_bmp_past_the_limit_is_refused(monkeypatch):
+    data = io.BytesIO()
+    Image.new("P", (40, 40), 0).save(data, format="BMP")  # Pillow writes no RLE: build one by hand
+    from hostile_files import bmp_rle8
+
+    rle = bmp_rle8(40, 40, run=3)
+    assert load_image(rle).rgb.min() == 255
+    monkeypatch.setattr(imaging, "MAX_RLE_BMP_BYTES", len(rle) - 1)
+    with pytest.raises(DigitSightError, match="run-length compressed BMP"):
+        load_image(rle)
+    assert load_image(data.getvalue()).size == (40, 40)  # an uncompressed BMP is not held to it
+
+
+def test_jpeg_that_ends_early_is_truncated_with_or_without_its_end_marker():
+    from hostile_files import truncated_jpeg
+
+    for end_marker in (False, True):
+        with pytest.raises(DigitSightError, match="the JPEG file is truncated"):
+            load_image(truncated_jpeg(end_marker))
+
+
+def test_jpeg_with_stray_bytes_before_a_marker_still_reads():
+    # libjpeg warns about these (some cameras write them) and reads the image: so do we.
+    data = io.BytesIO()
+    Image.new("L", (16, 16), 200).save(data, format="JPEG")
+    damaged = data.getvalue()[:-2] + b"\0\0\0" + b"\xff\xd9"
+    assert load_image(damaged).rgb.min() >= 190
