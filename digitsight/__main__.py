@@ -2,6 +2,7 @@
 
 import sys
 
-from digitsight.cli import main
+from digitsight.cli import main, quiet_native_stderr
 
+quiet_native_stderr()  # native libraries' log lines off the terminal; DigitSight's messages stay
 sys.exit(main())

@@ -7,8 +7,14 @@ Each subcommand is a thin shell over the package's public API. Heavy imports
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
+
+# Set (to anything) to keep what native libraries write to stderr: TensorFlow's and absl's
+# logs, CUDA probing, libtiff's and libjpeg's warnings. For debugging a crash inside them.
+VERBOSE_ENV = "DIGITSIGHT_VERBOSE"
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -27,6 +33,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     read.add_argument("--json", action="store_true", help="print one JSON object per image and line")
     read.add_argument("--annotate", metavar="OUT_DIR", help="write each image with boxes and values drawn on it")
+    read.add_argument("--force", action="store_true", help="with --annotate: overwrite files already in OUT_DIR")
     read.add_argument("--speak", metavar="WAV", help="also write the number, spoken, to this WAV file")
     read.add_argument("--model", metavar="PATH", help="a .keras model other than the shipped one")
     read.add_argument("--backend", choices=("litert", "keras"), help="run the networks with (default litert)")
@@ -85,6 +92,45 @@ def _run_say(args: argparse.Namespace) -> int:
     return run_say(args)
 
 
+def quiet_library_logs() -> None:
+    """Keep TensorFlow's and absl's log lines off stderr: a user sees only DigitSight's messages.
+
+    Must run before TensorFlow is imported (it reads TF_CPP_MIN_LOG_LEVEL once, at import).
+    Python-side absl and TensorFlow loggers are set to errors only. What TensorFlow's C++
+    side logs while it loads (oneDNN and CUDA notices, through absl, before any setting is
+    read) only ``quiet_native_stderr`` stops.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ logs: fatal only
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    try:
+        from absl import logging as absl_logging  # installed with TensorFlow; not with LiteRT alone
+    except ImportError:
+        return
+    absl_logging.set_verbosity(absl_logging.ERROR)
+
+
+def quiet_native_stderr() -> None:
+    """Send what C and C++ libraries write to file descriptor 2 to /dev/null; Python's ``sys.stderr`` stays.
+
+    TensorFlow 2.21 logs through absl as its libraries load (``I0000 ... port.cc] oneDNN custom
+    operations are on``, ``cudart_stub.cc] Could not find cuda drivers``), before any setting
+    is read, and libtiff and libjpeg print warnings about damaged files the same way. DigitSight's
+    own messages, Python warnings and tracebacks go through ``sys.stderr``, which is moved to a
+    copy of the original descriptor, so they still reach the terminal. For the command line
+    only (``python -m digitsight``): in a test or an embedding program, descriptor 2 is theirs.
+    Skipped when ``$DIGITSIGHT_VERBOSE`` is set.
+    """
+    if os.environ.get(VERBOSE_ENV):
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = open(terminal, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")  # noqa: SIM115 - lives as long as the process
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen subcommand; returns the exit code."""
     parser = _build_parser()
@@ -92,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    quiet_library_logs()
     from digitsight.errors import DigitSightError
 
     try:

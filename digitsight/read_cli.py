@@ -1,4 +1,4 @@
-"""``python -m digitsight read [--json] [--annotate OUT_DIR] [--speak WAV] [--model PATH] IMAGE...``
+"""``python -m digitsight read [--json] [--annotate OUT_DIR [--force]] [--speak WAV] [--model PATH] IMAGE...``
 
 Without --annotate or --speak, ``digitsight.batch.run_batch`` reads (folders, archives,
 worker processes, --output, --format csv, --scheduler); this module reads when the
@@ -16,11 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from digitsight.errors import DigitSightError
+
+if TYPE_CHECKING:
+    from digitsight.imaging import LoadedImage
+    from digitsight.result import Reading
 
 
 def run_read(args: argparse.Namespace) -> int:
@@ -47,7 +53,7 @@ def run_read(args: argparse.Namespace) -> int:
             reading = read_loaded(loaded, *models)
             ms = (time.perf_counter() - started) * 1000
             if out_dir is not None:
-                _write_annotated(out_dir, file, loaded, reading, written)
+                _write_annotated(out_dir, file, loaded, reading, written, force=args.force)
         except DigitSightError as error:
             failed = True
             if args.json:
@@ -67,7 +73,14 @@ def run_read(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _write_annotated(out_dir: Path, file: str, loaded, reading, written: set[Path]) -> None:  # noqa: ANN001
+def _write_annotated(
+    out_dir: Path, file: str, loaded: LoadedImage, reading: Reading, written: set[Path], force: bool = False
+) -> None:
+    """Write ``file``'s image with what was read drawn on it to OUT_DIR/<name>.annotated.png.
+
+    Never through a symbolic link (a link planted in OUT_DIR would have us overwrite its
+    target), and never over an existing file unless ``force``.
+    """
     from PIL import Image
 
     from digitsight.annotate import annotate
@@ -82,10 +95,36 @@ def _write_annotated(out_dir: Path, file: str, loaded, reading, written: set[Pat
         target = out_dir / f"{Path(file).stem}.{counter}.annotated.png"
         counter += 1
     written.add(target)
+    picture = Image.fromarray(annotate(loaded, reading))
+    with _new_file(target, force) as stream:
+        try:
+            picture.save(stream, format="PNG")
+        except OSError as error:
+            stream.close()
+            target.unlink(missing_ok=True)  # no half-written picture left behind
+            raise DigitSightError(f"cannot write {target}: {error.strerror or error}") from error
+
+
+def _new_file(target: Path, force: bool) -> BinaryIO:
+    """``target`` opened for writing as a new file: O_EXCL, so no link is followed and nothing is overwritten.
+
+    With ``force`` an existing regular file is removed first (so a hard link's other name keeps
+    its content); a symbolic link is refused either way.
+    """
+    if target.is_symlink():
+        raise DigitSightError(f"cannot write {target}: it is a symbolic link (DigitSight never writes through links)")
+    if force and target.exists():
+        if not target.is_file():
+            raise DigitSightError(f"cannot write {target}: it exists and is not a file")
+        target.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        Image.fromarray(annotate(loaded, reading)).save(target)
+        descriptor = os.open(target, flags, 0o644)
+    except FileExistsError as error:
+        raise DigitSightError(f"{target} already exists; pass --force to overwrite it") from error
     except OSError as error:
         raise DigitSightError(f"cannot write {target}: {error.strerror or error}") from error
+    return os.fdopen(descriptor, "wb")
 
 
 def _speak(path: str, readings: list) -> bool:

@@ -105,8 +105,9 @@ def test_speak_without_an_engine_is_a_plain_error(capsys, images, tmp_path, monk
         raise speech.SpeechUnavailable("no speech engine: install espeak-ng")
 
     monkeypatch.setattr(speech, "synthesize", unavailable)
-    code, out, err = run(capsys, "--model", str(shipped_model_path), "--speak", str(tmp_path / "x.wav"),
-                         str(images["good"]))
+    code, out, err = run(
+        capsys, "--model", str(shipped_model_path), "--speak", str(tmp_path / "x.wav"), str(images["good"])
+    )
     assert code == 1
     assert "2048" in out
     assert "cannot speak the number: no speech engine" in err
@@ -123,9 +124,66 @@ def test_python_dash_m_digitsight_read_json(images, shipped_model_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
         [sys.executable, "-m", "digitsight", "read", "--json", str(images["good"]), str(images["text"])],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert result.returncode == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["number"] == "2048"
     assert "error" in lines[1]
+
+
+# --------------------------------------------------------------------------- issue 23: --annotate writes safely
+
+
+def test_annotate_never_writes_through_a_symlink(capsys, images, tmp_path, shipped_model_path):
+    out_dir = tmp_path / "annotated"
+    out_dir.mkdir()
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    (out_dir / "number.annotated.png").symlink_to(victim)
+    for force in ([], ["--force"]):
+        code, _, err = run(capsys, "--model", str(shipped_model_path), "--annotate", str(out_dir), *force,
+                           str(images["good"]))  # fmt: skip
+        assert code == 1
+        assert "is a symbolic link" in err and "Traceback" not in err
+        assert victim.read_text() == "keep me"
+        assert (out_dir / "number.annotated.png").is_symlink()
+
+
+def test_annotate_overwrites_only_with_force(capsys, images, tmp_path, shipped_model_path):
+    out_dir = tmp_path / "annotated"
+    out_dir.mkdir()
+    existing = out_dir / "number.annotated.png"
+    existing.write_bytes(b"an earlier run's picture")
+    code, _, err = run(capsys, "--model", str(shipped_model_path), "--annotate", str(out_dir), str(images["good"]))
+    assert code == 1
+    assert f"{existing} already exists; pass --force to overwrite it" in err
+    assert existing.read_bytes() == b"an earlier run's picture"
+    other_name = tmp_path / "hard_link.png"
+    other_name.hardlink_to(existing)
+    code, _, _ = run(capsys, "--model", str(shipped_model_path), "--annotate", str(out_dir), "--force",
+                     str(images["good"]))  # fmt: skip
+    assert code == 0
+    assert Image.open(existing).size == Image.open(images["good"]).size
+    assert other_name.read_bytes() == b"an earlier run's picture"  # replaced, not written through
+
+
+@pytest.mark.slow
+def test_the_command_line_prints_no_tensorflow_logs(images, shipped_model_path):
+    # TensorFlow logs (oneDNN, CUDA probing) through absl as it loads; a user sees only DigitSight's lines.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TF_", "DIGITSIGHT_"))}
+    env["DIGITSIGHT_BACKEND"] = "keras"  # the backend that imports TensorFlow
+    result = subprocess.run(
+        [sys.executable, "-m", "digitsight", "read", str(images["good"]), str(images["text"])],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{images['good']}: 2048")
+    lines = result.stderr.splitlines()
+    assert f"{images['text']}: error: not an image file DigitSight can read" in lines[0]
+    for line in lines:
+        assert not any(word in line.lower() for word in ("tensorflow", "absl", "onednn", "cuda", "i0000", "e0000"))
