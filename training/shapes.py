@@ -1,0 +1,300 @@
+"""Digit shapes common in real writing and rare in MNIST, made from MNIST training digits.
+
+MNIST's writers were American census clerks and students of the 1990s; real photos show
+crossed 7s, 1s with a long flag and a foot, 4s with an open top (or a closed one), 8s whose
+upper loop is left open, G-shaped 6s, P-shaped 9s and D-shaped 0s. The shipped classifier
+misreads such digits (a flagged 1 as 7, an open 8 as 5, a G-shaped 6 as 9): issue 20.
+
+Each variant edits one MNIST digit of its class: strokes are drawn and gaps cut on a 4x
+upsampled canvas at the digit's own stroke width, then the result is shrunk back and put
+in MNIST's layout again (longer side 20 pixels, centre of mass at the centre). The
+training script adds the variants to the training digits under their digit's label.
+
+    python -m training.shapes /tmp/shapes.png    # a contact sheet of every variant, to look at
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+# The canvas the edits are drawn on: 4x MNIST's 28 pixels, so a stroke is ~10 pixels wide
+# there and a line drawn at that width looks like the pen's.
+UP = 4
+SIDE = 28 * UP
+INK = 128  # a pixel at least this bright (of 255) is ink, as MNIST's own binarizations use
+
+# A variant edits one uint8 28x28 digit with a random generator; None where it cannot (no ink).
+Variant = Callable[[np.random.Generator, np.ndarray], "np.ndarray | None"]
+
+
+def stroke_px(canvas: np.ndarray) -> int:
+    """The stroke width of the ink on ``canvas`` in canvas pixels: 2 * area / perimeter, at least 4."""
+    binary = (canvas >= INK).astype(np.uint8)
+    area = int(binary.sum())
+    contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    return max(UP, int(round(2 * area / perimeter))) if perimeter else UP
+
+
+def ink_box(canvas: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the ink on ``canvas``, inclusive; None without ink."""
+    rows = np.flatnonzero((canvas >= INK).any(axis=1))
+    cols = np.flatnonzero((canvas >= INK).any(axis=0))
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+
+
+def upsampled(digit: np.ndarray) -> np.ndarray:
+    return cv2.resize(digit.astype(np.float32), (SIDE, SIDE), interpolation=cv2.INTER_LINEAR)
+
+
+def mnist_layout(canvas: np.ndarray) -> np.ndarray:
+    """A grey canvas (any size, ink bright) -> uint8 28x28 as MNIST lays a digit out.
+
+    The ink's box fitted into 20x20 (aspect kept, area-averaged), placed so that its centre
+    of mass is at (14, 14): what ``digitsight.normalize.to_mnist`` does with a mask.
+    """
+    box = ink_box(canvas)
+    if box is None:
+        return np.zeros((28, 28), np.uint8)
+    top, bottom, left, right = box
+    ink = canvas[top : bottom + 1, left : right + 1].astype(np.float32)
+    scale = 20.0 / max(ink.shape)
+    width, height = max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale))
+    small = cv2.resize(ink, (width, height), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    field = np.zeros((28, 28), np.float32)
+    y0, x0 = (28 - height) // 2, (28 - width) // 2
+    field[y0 : y0 + height, x0 : x0 + width] = small
+    total = field.sum()
+    ys, xs = np.mgrid[0:28, 0:28]
+    cy, cx = (ys * field).sum() / total, (xs * field).sum() / total
+    shift = np.float32([[1, 0, 14.0 - cx], [0, 1, 14.0 - cy]])
+    field = cv2.warpAffine(field, shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
+    return np.clip(np.rint(field), 0, 255).astype(np.uint8)
+
+
+def _line(canvas: np.ndarray, start: tuple[float, float], end: tuple[float, float], width: int) -> None:
+    """Draw a pen stroke from ``start`` to ``end`` (x, y canvas pixels) onto ``canvas``, in place."""
+    cv2.line(
+        canvas, (int(round(start[0])), int(round(start[1]))), (int(round(end[0])), int(round(end[1]))), 255.0, width,
+        cv2.LINE_AA,
+    )  # fmt: skip
+
+
+def _erase(canvas: np.ndarray, centre: tuple[float, float], radius: float) -> None:
+    """Cut the ink within ``radius`` of ``centre`` (x, y), in place: a gap in the stroke."""
+    cv2.circle(canvas, (int(round(centre[0])), int(round(centre[1]))), max(1, int(round(radius))), 0.0, -1, cv2.LINE_AA)
+
+
+def _row_ink(canvas: np.ndarray, y: int) -> np.ndarray:
+    return np.flatnonzero(canvas[int(np.clip(y, 0, SIDE - 1))] >= INK)
+
+
+def _band_x(canvas: np.ndarray, y0: float, y1: float) -> float | None:
+    """The mean column of the ink in rows ``y0`` to ``y1`` (inclusive); None where they hold none."""
+    band = canvas[int(np.clip(y0, 0, SIDE - 1)) : int(np.clip(y1, 0, SIDE - 1)) + 1] >= INK
+    columns = np.flatnonzero(band.any(axis=0))
+    return float(columns.mean()) if columns.size else None
+
+
+def _edited(edit: Callable[[np.random.Generator, np.ndarray, tuple[int, int, int, int], int], None]) -> Variant:
+    """A Variant from an in-place ``edit(rng, canvas, ink box, stroke width)`` on the 4x canvas."""
+
+    def variant(rng: np.random.Generator, digit: np.ndarray) -> np.ndarray | None:
+        canvas = upsampled(digit)
+        box = ink_box(canvas)
+        if box is None:
+            return None
+        edit(rng, canvas, box, stroke_px(canvas))
+        return mnist_layout(np.clip(canvas, 0, 255))
+
+    variant.__name__ = edit.__name__
+    variant.__doc__ = edit.__doc__
+    return variant
+
+
+@_edited
+def crossed_seven(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 7 with a bar across its stem, a little below half its height."""
+    top, bottom, left, right = box
+    y = top + rng.uniform(0.45, 0.62) * (bottom - top)
+    columns = _row_ink(canvas, int(y))
+    if columns.size == 0:
+        return
+    centre = float(np.median(columns))
+    half = rng.uniform(0.2, 0.32) * (right - left) + width
+    tilt = rng.uniform(-0.12, 0.12) * half
+    _line(canvas, (centre - half, y + tilt), (centre + half, y - tilt), width)
+
+
+@_edited
+def flagged_one(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 1 with a flag down to the left from its top, often long, and half the time a foot."""
+    top, bottom, _, _ = box
+    height = bottom - top
+    top_x = _band_x(canvas, top, top + width)
+    if top_x is None:
+        return
+    # Long flags are the ones read as 7; steeper than 30 degrees, or the 1 becomes a 7 indeed.
+    length = rng.uniform(0.2, 0.45) * height
+    angle = np.radians(rng.uniform(30, 60))  # below the horizontal
+    _line(canvas, (top_x, top + width / 2), (top_x - length * np.cos(angle), top + length * np.sin(angle)), width)
+    foot_x = _band_x(canvas, bottom - width, bottom)
+    if rng.random() < 0.5 and foot_x is not None:
+        foot_y = bottom - width / 2
+        half = rng.uniform(0.15, 0.3) * height
+        _line(canvas, (foot_x - half, foot_y), (foot_x + half, foot_y), width)
+
+
+@_edited
+def open_top_four(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 4 whose left stroke stops short of the upright: its top opened, the left stroke shortened."""
+    top, bottom, left, right = box
+    height = bottom - top
+    top_x = _band_x(canvas, top, top + width)
+    if top_x is not None:
+        _erase(canvas, (top_x, top), rng.uniform(0.8, 1.4) * width)
+    # Shorten the left stroke: cut away its top above a random depth, left of the middle.
+    depth = int(top + rng.uniform(0.12, 0.3) * height)
+    middle = int(left + 0.5 * (right - left))
+    canvas[:depth, :middle] = 0
+
+
+@_edited
+def closed_top_four(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 4 with a closed top: the left stroke's top joined to the upright's top (a triangle)."""
+    top, bottom, left, right = box
+    height = bottom - top
+    upper = canvas[: int(top + 0.35 * height)] >= INK
+    ys, xs = np.nonzero(upper)
+    if xs.size == 0:
+        return
+    middle = left + 0.5 * (right - left)
+    left_tip = np.argmin(np.where(xs < middle, ys, SIDE))
+    right_tip = np.argmin(np.where(xs >= middle, ys, SIDE))
+    if xs[left_tip] >= middle or xs[right_tip] < middle:
+        return
+    _line(canvas, (xs[left_tip], ys[left_tip]), (xs[right_tip], ys[right_tip]), width)
+    _ = rng
+
+
+@_edited
+def open_eight(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """An 8 whose upper loop is left open: a gap in its upper right (or upper left) side."""
+    top, bottom, _, _ = box
+    y = int(top + rng.uniform(0.1, 0.3) * (bottom - top))
+    columns = _row_ink(canvas, y)
+    if columns.size == 0:
+        return
+    x = columns[-1] - width / 2 if rng.random() < 0.75 else columns[0] + width / 2
+    _erase(canvas, (x, y), rng.uniform(1.0, 1.6) * width)
+
+
+@_edited
+def g_shaped_six(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 6 drawn like a G: its loop not closed onto the stem, a short bar turned in from the right instead."""
+    top, bottom, left, right = box
+    height = bottom - top
+    y = int(top + rng.uniform(0.5, 0.62) * height)
+    columns = _row_ink(canvas, y)
+    if columns.size == 0:
+        return
+    # The loop's top meets the stem left of the middle: cut it open there.
+    inner = columns[columns > columns[0] + 1.5 * width]
+    cut_x = float(inner[0]) if inner.size else columns[0] + 2 * width
+    _erase(canvas, (cut_x, y), rng.uniform(0.9, 1.3) * width)
+    bar_y = top + rng.uniform(0.55, 0.7) * height
+    right_x = right - width / 2
+    _line(canvas, (right_x, bar_y), (right_x - rng.uniform(0.25, 0.45) * (right - left), bar_y), width)
+
+
+def p_shaped_nine(rng: np.random.Generator, digit: np.ndarray) -> np.ndarray | None:
+    """A 9 with its stem down the left of the loop, like a P (the digit mirrored)."""
+    _ = rng
+    return mnist_layout(upsampled(digit[:, ::-1]))
+
+
+@_edited
+def d_shaped_zero(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 0 with a straight upright left side, like a D: its right half kept, joined to an upright."""
+    top, bottom, left, right = box
+    middle = int(left + rng.uniform(0.4, 0.55) * (right - left))
+    canvas[:, :middle] = 0
+    ys, xs = np.nonzero(canvas >= INK)
+    if xs.size == 0:
+        return
+    x = left + width / 2
+    near = xs < middle + 2 * width  # the right half's ends, where the upright's corners join it
+    end_top = (xs[near][np.argmin(ys[near])], ys[near].min()) if near.any() else (middle, top)
+    end_bottom = (xs[near][np.argmax(ys[near])], ys[near].max()) if near.any() else (middle, bottom)
+    corner_top, corner_bottom = (x, top + width / 2), (x, bottom - width / 2)
+    _line(canvas, corner_top, corner_bottom, width)
+    _line(canvas, corner_top, end_top, width)
+    _line(canvas, corner_bottom, end_bottom, width)
+
+
+# digit -> the variants made of it, with how many of that digit's training images each is made from.
+VARIANTS: dict[int, tuple[tuple[Variant, float], ...]] = {
+    0: ((d_shaped_zero, 0.15),),
+    1: ((flagged_one, 0.3),),
+    4: ((open_top_four, 0.15), (closed_top_four, 0.07)),
+    6: ((g_shaped_six, 0.15),),
+    7: ((crossed_seven, 0.3),),
+    8: ((open_eight, 0.15),),
+    9: ((p_shaped_nine, 0.12),),
+}
+
+
+def make_variants(images: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The shape variants of ``images`` (uint8 28x28 training digits): (images, labels, variant names).
+
+    Each variant of VARIANTS is made from its share of the digit's images, drawn at random
+    (``seed``); an image may be drawn by two variants of its digit.
+    """
+    rng = np.random.default_rng(seed)
+    made, made_labels, names = [], [], []
+    for digit, variants in VARIANTS.items():
+        pool = np.flatnonzero(labels == digit)
+        for variant, share in variants:
+            for index in rng.choice(pool, int(share * len(pool)), replace=False):
+                image = variant(rng, images[index])
+                if image is not None and image.any():
+                    made.append(image)
+                    made_labels.append(digit)
+                    names.append(variant.__name__)
+    return np.array(made, np.uint8).reshape(-1, 28, 28), np.array(made_labels, np.int64), names
+
+
+def contact_sheet(path: str, images: np.ndarray, columns: int = 24, zoom: int = 3) -> None:
+    """Write ``images`` (N, 28, 28), white on black, as one PNG grid to look at by eye."""
+    rows = -(-len(images) // columns)
+    sheet = np.full((rows * 30, columns * 30), 60, np.uint8)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        sheet[r * 30 + 1 : r * 30 + 29, c * 30 + 1 : c * 30 + 29] = image
+    cv2.imwrite(path, cv2.resize(sheet, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST))
+
+
+def main(argv: list[str]) -> int:
+    from digitsight.data import load_mnist
+
+    mnist = load_mnist()
+    rng = np.random.default_rng(7)
+    rows = []
+    for digit, variants in VARIANTS.items():
+        pool = np.flatnonzero(mnist.y_train == digit)
+        for variant, _ in variants:
+            picks = rng.choice(pool, 12, replace=False)
+            rows.extend(mnist.x_train[picks])
+            rows.extend(variant(rng, mnist.x_train[i]) for i in picks)
+    contact_sheet(argv[0] if argv else "/tmp/shapes.png", np.array(rows), columns=24)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
