@@ -1,4 +1,10 @@
-"""The digit classifier: a small CNN that reads one normalized 28x28 digit (``training/train.py``)."""
+"""The digit classifier: a small CNN that reads one normalized 28x28 digit (``training/train.py``).
+
+The model may have an 11th output, "not a digit" (issue 20): then ``read`` gives the ten
+digits' probabilities as they are, summing to 1 - P(not a digit), and ``not_digit`` the
+rest. A 10-output model is read the same way, with P(not a digit) 0. A temperature and a
+rejection threshold stored beside the model (``digitsight.calibration``) are applied here.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from digitsight.nets.base import DIGIT, MODELS_DIR, Net, load_once
+from digitsight.calibration import load_calibration, tempered
+from digitsight.nets.base import DIGIT, MODELS_DIR, Net, as_batch, load_once
 
 DEFAULT_MODEL_PATH = MODELS_DIR / "digitsight_cnn.keras"
+DIGITS = 10  # the digit columns come first; a model's 11th column, if any, is "not a digit"
+
+
+def not_digit(probabilities: np.ndarray) -> np.ndarray:
+    """P(not a digit) of each row of ``read``'s output (or of one row): what its ten digits leave of 1."""
+    return np.clip(1.0 - np.asarray(probabilities, dtype=np.float64).sum(axis=-1), 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -23,7 +36,12 @@ class Prediction:
 
 
 class Classifier(Net[np.ndarray]):
-    """The digit classifier: ``read(crops)``, (N, 28, 28[, 1]) floats in [0, 1], white on black -> (N, 10) softmax."""
+    """The digit classifier: ``read(crops)``, (N, 28, 28[, 1]) floats in [0, 1], white on black -> (N, 10).
+
+    Each row holds the ten digits' calibrated probabilities; what they leave of 1 is
+    P(not a digit) (``not_digit``). ``temperature`` and ``reject_not_digit`` come from the
+    calibration file beside the model (1.0 and 1.0, i.e. none, without one).
+    """
 
     kind = DIGIT
     input_size = (28, 28)
@@ -32,8 +50,24 @@ class Classifier(Net[np.ndarray]):
     default_path = DEFAULT_MODEL_PATH
     how_to_train = "python training/train.py"
 
+    def __init__(self, model_path: str | os.PathLike | None = None, backend: str | None = None) -> None:
+        super().__init__(model_path, backend)
+        calibration = load_calibration(self.model_path)
+        self.temperature = calibration.temperature
+        self.reject_not_digit = calibration.reject_not_digit
+
     # The name the digit classifier's callers know; the same call as ``read``.
-    probabilities = Net.read
+    def probabilities(self, crops: np.ndarray) -> np.ndarray:
+        return self.read(crops)
+
+    def raw(self, crops: np.ndarray) -> np.ndarray:
+        """The model's own softmax over its 10 or 11 classes, uncalibrated (for fitting a temperature)."""
+        batch = as_batch(crops, self.input_size, self.what)
+        return self._run(batch) if len(batch) else self._empty()
+
+    def _outputs(self, arrays: np.ndarray) -> np.ndarray:
+        """The softmax tempered by ``temperature``, then its ten digit columns (float32)."""
+        return tempered(arrays, self.temperature)[:, :DIGITS].astype(np.float32)
 
     def classify(self, crops: np.ndarray) -> list[Prediction]:
         """One batched call of the model; a Prediction per crop."""
