@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import wave
 from collections import OrderedDict
 from pathlib import Path
@@ -71,6 +72,11 @@ DEFAULT_RATE = 200  # words per minute: what pyttsx3's espeak driver sets when n
 MIN_RATE, MAX_RATE = 80, 450  # espeak-ng's own limits; outside them it clamps silently, so we refuse instead
 DEFAULT_TIMEOUT = 20.0  # seconds; a cold start (python + pyttsx3 + espeak-ng init) takes ~0.3 s and
 # synthesis runs ~50x faster than real time, so 20 s is far beyond any honest run even on a busy machine.
+# After the engine fails or hangs, it is not tried again for this long: speech_available() says so and
+# synthesize() raises at once, so the app goes straight to the browser's speech instead of spinning
+# DEFAULT_TIMEOUT seconds on every click. Five minutes: long enough that a broken engine costs one wait
+# per user session, short enough that an engine that recovers (a busy machine) is soon used again.
+FAILURE_COOLDOWN_S = 300.0
 
 # Up to this many digits a line is said as a number ("one hundred twenty-three million ..."). Beyond it,
 # a spoken number takes longer than its digits and a listener cannot hold it; and a handwritten string of
@@ -161,8 +167,12 @@ def speech_available() -> tuple[bool, str]:
     Cheap and side-effect free apart from loading the espeak-ng library the way pyttsx3 would (no
     synthesis, no child process), so the app can call it on every run and choose the browser's speech
     up front. ``synthesize`` may still raise ``SpeechUnavailable`` (for example when espeak-ng's data
-    files are missing), so callers handle that too.
+    files are missing), so callers handle that too. For ``FAILURE_COOLDOWN_S`` after the engine failed
+    or hung, this says it is unavailable.
     """
+    recent = _recent_failure()
+    if recent:
+        return False, recent
     setting = os.environ.get(ENGINE_ENV, "").strip().lower()
     if setting in ("none", "off", "0", "false", "no"):
         return False, f"the speech engine is switched off ({ENGINE_ENV}={os.environ[ENGINE_ENV]})"
@@ -231,6 +241,9 @@ _cache: OrderedDict[tuple[str, str | None, int | None], bytes] = OrderedDict()
 _cache_lock = threading.Lock()  # Streamlit serves sessions from several threads
 _hits = 0
 _misses = 0
+# When and why the engine last failed (time.monotonic(), reason); None while it works. Shared by all
+# sessions of one app process, under _cache_lock.
+_engine_failure: tuple[float, str] | None = None
 
 
 def cache_info() -> CacheInfo:
@@ -240,11 +253,32 @@ def cache_info() -> CacheInfo:
 
 
 def clear_cache() -> None:
-    """Empty ``synthesize``'s cache and reset its counters."""
-    global _hits, _misses
+    """Empty ``synthesize``'s cache, reset its counters and forget an engine failure."""
+    global _hits, _misses, _engine_failure
     with _cache_lock:
         _cache.clear()
         _hits = _misses = 0
+        _engine_failure = None
+
+
+def _recent_failure() -> str | None:
+    """Why the engine is resting, if it failed less than FAILURE_COOLDOWN_S ago."""
+    with _cache_lock:
+        failure = _engine_failure
+    if failure is None:
+        return None
+    failed_at, reason = failure
+    left = FAILURE_COOLDOWN_S - (time.monotonic() - failed_at)
+    if left <= 0:
+        return None
+    return f"{reason}; not tried again for {left:.0f} s"
+
+
+def _remember_failure(reason: str | None) -> None:
+    """Record that the engine just failed (``reason``), or that it just worked (None)."""
+    global _engine_failure
+    with _cache_lock:
+        _engine_failure = None if reason is None else (time.monotonic(), reason)
 
 
 def _check_wav(data: bytes) -> None:
@@ -311,7 +345,12 @@ def synthesize(
     available, reason = speech_available()
     if not available:
         raise SpeechUnavailable(reason)
-    data = _render(text, voice, rate, timeout)
+    try:
+        data = _render(text, voice, rate, timeout)
+    except SpeechUnavailable as error:
+        _remember_failure(str(error))
+        raise
+    _remember_failure(None)
     with _cache_lock:
         _misses += 1
         _cache[key] = data

@@ -165,6 +165,34 @@ def test_a_hung_engine_is_killed_at_the_timeout(monkeypatch: pytest.MonkeyPatch)
     assert time.perf_counter() - started < 10
 
 
+def test_a_failed_engine_rests_before_it_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A hung engine cost 20 s of spinner on every click; after one failure the browser speaks at once.
+    monkeypatch.setattr(speech, "_WORKER", "import time; time.sleep(60)")
+    with pytest.raises(SpeechUnavailable, match="did not finish within 1 s"):
+        synthesize("The number is 7.", timeout=1)
+    _no_child_process(monkeypatch)
+    available, reason = speech.speech_available()
+    assert not available
+    assert reason.startswith("the speech engine did not finish within 1 s; not tried again for ")
+    with pytest.raises(SpeechUnavailable, match="not tried again"):
+        synthesize("The number is 8.")
+    clock = speech.time.monotonic() + speech.FAILURE_COOLDOWN_S + 1
+    monkeypatch.setattr(speech.time, "monotonic", lambda: clock)  # the cool-down is over
+    monkeypatch.setattr(speech, "_render", lambda *args: _tiny_wav())
+    assert synthesize("The number is 9.") == _tiny_wav()
+    assert speech._engine_failure is None  # a success forgets the failure
+
+
+def test_a_refused_voice_is_not_an_engine_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    def bad_voice(*args):
+        raise ValueError("voice 'x' or rate None refused")
+
+    monkeypatch.setattr(speech, "_render", bad_voice)
+    with pytest.raises(ValueError, match="refused"):
+        synthesize("The number is 7.", voice="x")
+    assert speech._engine_failure is None
+
+
 def test_bad_arguments_are_refused_before_the_engine_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     _no_child_process(monkeypatch)
     with pytest.raises(ValueError, match="nothing to say"):
