@@ -1,22 +1,21 @@
-"""Digit candidates -> lines of writing, top to bottom, each split into numbers at wide gaps."""
+"""Digit candidates -> lines of writing, top to bottom, each split into numbers (``boundaries``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from digitsight.segment.blob import Blob
+from digitsight.segment.boundaries import split_numbers
 
 # A blob belongs to a line if its centre is within this fraction of a height (the taller one's, for two digits;
 # the digit's, for a scrap) of the line's blob's centre.
 LINE_REACH = 0.5
-# Within a line, a gap wider than this many digit heights separates two numbers.
-GROUP_GAP = 1.2
 # A blob shorter than this (in digit heights) is a scrap; a number whose tallest blob is one is dropped.
 SCRAP_HEIGHT = 0.5
 
 
 def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
-    """Blobs -> lines (top to bottom), each left to right, wide gaps splitting a line into separate numbers.
+    """Blobs -> lines (top to bottom), each left to right, split into numbers where ``boundaries`` says.
 
     Blobs are chained left to right: one joins the line whose last blob is nearest
     in height, within half a digit, so a line written at a slant stays one line.
@@ -30,7 +29,7 @@ def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
     lines = _chain(digits)
     _place_scraps(lines, scraps)
     lines.sort(key=lambda line: float(np.mean([b.cy for b in line])))
-    return [number for line in lines for number in _split_at_gaps(line)]
+    return [number for line in lines for number in split_numbers(line)]
 
 
 def _centre(blob: Blob) -> float:
@@ -69,17 +68,3 @@ def _place_scraps(lines: list[list[Blob]], scraps: list[Blob]) -> None:
             line.sort(key=_centre)
         else:
             lines.append([scrap])
-
-
-def _split_at_gaps(line: list[Blob]) -> list[list[Blob]]:
-    """One line -> its numbers, split where the gap between two blobs is wider than GROUP_GAP line heights."""
-    line_height = float(np.median([b.h for b in line]))
-    numbers = []
-    current = [line[0]]
-    for previous, blob in zip(line, line[1:], strict=False):
-        if blob.x - (previous.x + previous.w) > GROUP_GAP * line_height:
-            numbers.append(current)
-            current = []
-        current.append(blob)
-    numbers.append(current)
-    return numbers
