@@ -151,3 +151,16 @@ def test_long_thin_stroke_of_one_big_digit_is_not_taken_for_a_ruled_line():
     assert found.removed_lines == 0
     assert [len(line) for line in found.lines] == [1]
     assert found.lines[0][0].h > 400
+
+
+def test_a_frame_along_the_image_edges_is_removed_and_a_digit_touching_it_kept():
+    # A form field cropped at its border: the frame's lines lie on the image's edges. Read
+    # as strokes running on past the edge, they were kept whole, with the digit touching them.
+    image = page(120, 360)
+    cv2.rectangle(image, (0, 0), (359, 119), INK, 10)  # 5 px of it inside the image
+    drawn = [zero(image, 40 + 80 * k, 30, h=50) for k in range(3)]
+    cv2.line(image, (213, 78), (213, 119), INK, 4)  # the last digit's tail runs into the frame
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [3]
+    for got, want in zip(found.lines[0][:2], drawn[:2], strict=True):
+        assert_boxes_match(got.box, want, tolerance=3)

@@ -5,7 +5,8 @@ Straight thin lines in them (ruled lines, a margin, at a slant up to 10 degrees)
 found by projecting their pixels along the best angle; each line is erased along its
 whole length and strokes that cross it are bridged, so digits touching a line survive.
 A part running along an image edge (the table past the page, a shadow's edge) is
-erased whole, unless it is the only ink there is.
+erased whole, unless it is the only ink there is. Between two ruled lines, the walls of
+form cells (comb boxes) go too (``cells``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import cv2
 import numpy as np
 
 from digitsight.segment.blob import Box, edges_touched
+from digitsight.segment.cells import erase_walls
 
 # Ruled lines run along at least this fraction of the image's width; margins along its height.
 HORIZONTAL_LINE_SPAN = 0.5
@@ -130,6 +132,7 @@ def remove_long_lines(ink: np.ndarray, faint: np.ndarray | None = None) -> tuple
         removed += sum(not any(line.overlaps(other) for other in traces) for line in found)
         traces += found
     _erase_traces(ink, traces)
+    removed += erase_walls(ink, [(t.slope, t.low, t.high) for t in traces if t.horizontal])
     return ink, removed
 
 
@@ -319,10 +322,21 @@ def _erase_bands(
 
 
 def _crossing(ink: np.ndarray, horizontal: bool, thickness: int) -> np.ndarray:
-    """The pixels of strokes that cross or run along a line this thick: across it, their ink runs longer."""
+    """The pixels of strokes that cross or run along a line this thick: across it, their ink runs longer.
+
+    Across a horizontal line, past the top and bottom of the image is paper: a frame along
+    them (a form field cropped at its border) would otherwise be kept whole as "crossing"
+    strokes that run on past the edge, and with it the digits touching it. Across a vertical
+    line, what reaches the side is kept as crossing: the table past the page, which is then
+    erased whole as a strip along that side.
+    """
     run = thickness + CROSSING_EXCESS
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, run) if horizontal else (run, 1))
-    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel) > 0
+    if horizontal:
+        kernel = np.ones((run, 1), np.uint8)
+        opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    else:
+        opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    return opened > 0
 
 
 def _erase_traces(ink: np.ndarray, traces: list[_Trace]) -> None:
