@@ -1,0 +1,259 @@
+"""How far DigitSight can be trusted unseen (issue 20): accuracy, "not a digit", calibration, risk and coverage.
+
+Prints, for the digit classifier (default: the shipped model, with the calibration file
+beside it):
+
+1. accuracy (the likeliest of the ten digits) on the MNIST validation digits (the 5,000
+   held-out training digits), on the MNIST test digits (reported only, never chosen on),
+   and on the real digit crops (``tools/build_real_digits.py``), tuning and check halves;
+2. "not a digit": the share of a held-out negative set rejected (P(not a digit) at or above
+   the model's threshold), per kind, and the share of real digit crops rejected;
+3. expected calibration error (ECE, 10 bins), before (temperature 1) and after (the fitted
+   temperature), on MNIST validation and on both real halves; ``--plots`` draws the
+   reliability diagrams (docs/reliability.png);
+4. readings of ``realworld-dev`` (both halves): exact, share marked sure, error among the
+   sure, and the risk-coverage curve (error rate among the readings accepted, readings taken
+   in order of ``Reading.confidence``), as figures and (``--plots``) docs/risk_coverage.png.
+
+The held-out negatives (``training.negatives``: validation digits, photos no training
+negative came from, their own seed) are built once into ``.cache/negatives_held_out.npz``:
+their digit-like ones are left out by the classifier shipped at build time, and the set
+must not change when a new model ships. ``--rebuild`` builds both caches again.
+
+Run from the repository root (a module: it uses training/ and tools/):
+    python -m benchmarks.bench_trust                    # the shipped model
+    python -m benchmarks.bench_trust --plots docs       # and the two PNGs
+    python -m benchmarks.bench_trust --model /tmp/new/digitsight_cnn.keras --skip-reading
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from digitsight.calibration import expected_calibration_error, reliability_bins, tempered
+from digitsight.data import load_mnist, validation_split
+from digitsight.labelled import load_labels
+from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
+from tools.build_real_digits import REPO_ROOT, SAMPLES, RealDigits, load_real_digits
+from training.negatives import NOT_A_DIGIT, PHOTOS_HELD_OUT, make_negatives
+
+NEGATIVES_CACHE = REPO_ROOT / ".cache" / "negatives_held_out.npz"
+# The held-out negative set: its size (enough that 1% is 20 crops) and its own seed.
+HELD_OUT_NEGATIVES = 2000
+HELD_OUT_SEED = 20_2020
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A classifier's answers on a labelled set of crops: raw softmax rows and the labels."""
+
+    raw: np.ndarray  # (N, 10 or 11), uncalibrated
+    labels: np.ndarray  # (N,), NOT_A_DIGIT for a negative
+
+    def calibrated(self, temperature: float) -> np.ndarray:
+        return tempered(self.raw, temperature)
+
+    def accuracy(self) -> float:
+        return float(np.mean(self.raw[:, :DIGITS].argmax(axis=1) == self.labels)) if len(self.labels) else 0.0
+
+    def rejected(self, temperature: float, threshold: float) -> np.ndarray:
+        """Whether each crop's P(not a digit), calibrated, reaches ``threshold``."""
+        probabilities = self.calibrated(temperature)
+        if probabilities.shape[1] <= NOT_A_DIGIT:
+            return np.zeros(len(probabilities), bool)
+        return probabilities[:, NOT_A_DIGIT] >= threshold
+
+    def confidences(self, temperature: float) -> tuple[np.ndarray, np.ndarray]:
+        """(confidence of the likeliest digit, whether it is right) for each crop, under ``temperature``."""
+        digits = self.calibrated(temperature)[:, :DIGITS]
+        return digits.max(axis=1), digits.argmax(axis=1) == self.labels
+
+
+def held_out_negatives(rebuild: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out negative crops (uint8 28x28) and their kinds, from the cache (built on first use)."""
+    if NEGATIVES_CACHE.is_file() and not rebuild:
+        with np.load(NEGATIVES_CACHE, allow_pickle=False) as data:
+            return data["images"], data["kinds"]
+    mnist = load_mnist()
+    validation, _ = validation_split(len(mnist.x_train))
+    judge = Classifier(DEFAULT_MODEL_PATH)
+    images, kinds = make_negatives(HELD_OUT_NEGATIVES, HELD_OUT_SEED, mnist.x_train[validation], PHOTOS_HELD_OUT, judge)
+    NEGATIVES_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(NEGATIVES_CACHE, images=images, kinds=np.array(kinds))
+    return images, np.array(kinds)
+
+
+def _as_crops(images: np.ndarray) -> np.ndarray:
+    images = np.asarray(images)
+    return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
+
+
+def classifier_section(classifier: Classifier, real: RealDigits | None, rebuild: bool) -> dict[str, Scored]:
+    """Print section 1 and 2; return the scored sets for the calibration section."""
+    mnist = load_mnist()
+    validation, _ = validation_split(len(mnist.x_train))
+    sets = {
+        "MNIST validation": Scored(classifier.raw(_as_crops(mnist.x_train[validation])), mnist.y_train[validation]),
+        "MNIST test (report only)": Scored(classifier.raw(_as_crops(mnist.x_test)), mnist.y_test),
+    }
+    if real is not None:
+        for half in ("tune", "check"):
+            part = real.half(half)
+            sets[f"real digits, {half} half"] = Scored(classifier.raw(part.crops), part.labels)
+    t, threshold = classifier.temperature, classifier.reject_not_digit
+    print(f"model: {classifier.model_path} (temperature {t:.3f}, reject at P(not a digit) >= {threshold:.3f})")
+    print("\n1. Accuracy (likeliest digit) and digits rejected as not a digit")
+    for name, scored in sets.items():
+        rejected = scored.rejected(t, threshold)
+        print(
+            f"  {name:<28} {len(scored.labels):>6} crops  accuracy {scored.accuracy():7.2%}  "
+            f"rejected {rejected.mean():6.2%} ({int(rejected.sum())})"
+        )
+    images, kinds = held_out_negatives(rebuild)
+    negatives = Scored(classifier.raw(_as_crops(images)), np.full(len(images), NOT_A_DIGIT))
+    rejected = negatives.rejected(t, threshold)
+    print(f"\n2. Held-out negatives rejected: {rejected.mean():.1%} of {len(images)}")
+    print("  " + "  ".join(f"{kind} {rejected[kinds == kind].mean():.0%}" for kind in dict.fromkeys(kinds)))
+    return sets
+
+
+def calibration_section(sets: dict[str, Scored], temperature: float, plots: Path | None) -> None:
+    """Print section 3 (ECE before and after) and draw the reliability diagrams."""
+    print(f"\n3. Expected calibration error (10 bins): temperature 1 -> {temperature:.3f}")
+    for name, scored in sets.items():
+        before = expected_calibration_error(*scored.confidences(1.0))
+        after = expected_calibration_error(*scored.confidences(temperature))
+        print(f"  {name:<28} ECE {before:6.2%} -> {after:6.2%}")
+    if plots is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = [name for name in sets if "test" not in name]
+    figure, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4.2), squeeze=False)
+    for axis, name in zip(axes[0], shown, strict=True):
+        for label, t, colour in (
+            ("before (T = 1)", 1.0, "tab:red"),
+            (f"after (T = {temperature:.2f})", temperature, "tab:blue"),
+        ):
+            confidences, correct = sets[name].confidences(t)
+            bins = [b for b in reliability_bins(confidences, correct) if b.count]
+            ece = expected_calibration_error(confidences, correct)
+            axis.plot(
+                [b.confidence for b in bins],
+                [b.accuracy for b in bins],
+                "o-",
+                color=colour,
+                label=f"{label}, ECE {ece:.1%}",
+            )
+        axis.plot([0, 1], [0, 1], ":", color="grey")
+        axis.set(
+            title=f"{name} ({len(sets[name].labels)})",
+            xlabel="confidence (bin mean)",
+            ylabel="accuracy",
+            xlim=(0, 1.02),
+            ylim=(0, 1.02),
+        )
+        axis.legend(loc="upper left", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(plots / "reliability.png", dpi=90)
+    print(f"  reliability diagram: {plots / 'reliability.png'}")
+
+
+def risk_coverage(confidences: np.ndarray, correct: np.ndarray) -> list[tuple[float, float, float]]:
+    """(threshold, coverage, risk) for each cut-off: the readings at or above each confidence accepted."""
+    order = np.argsort(-confidences, kind="stable")
+    wrong = np.cumsum(~correct[order])
+    points = []
+    for k in range(1, len(order) + 1):
+        if k < len(order) and confidences[order[k]] == confidences[order[k - 1]]:
+            continue  # ties are accepted together
+        points.append((float(confidences[order[k - 1]]), k / len(order), float(wrong[k - 1] / k)))
+    return points
+
+
+def reading_section(model_path: Path, plots: Path | None) -> None:
+    """Print section 4: sure readings and the risk-coverage curve on realworld-dev, both halves."""
+    from digitsight import read
+
+    folder = SAMPLES / "realworld-dev"
+    if not (folder / "labels.csv").is_file():
+        print(f"\n4. Readings: skipped, {folder} is absent")
+        return
+    rows = []
+    started = time.perf_counter()
+    for image in load_labels(folder):
+        reading = read(image.path, model_path=model_path)
+        rows.append((image.half, reading.number == image.label, reading.confidence, reading.sure))
+    print(f"\n4. Readings of realworld-dev ({time.perf_counter() - started:.0f} s)")
+    curves = {}
+    for half in ("tune", "check"):
+        part = [row for row in rows if row[0] == half]
+        right = np.array([row[1] for row in part])
+        confidence = np.array([row[2] for row in part])
+        sure = np.array([row[3] for row in part])
+        among = f"{right[sure].mean():.1%} right" if sure.any() else "none"
+        print(
+            f"  {half:<5} {len(part)} images: exact {right.mean():.1%}; marked sure {sure.mean():.1%} "
+            f"({int(sure.sum())}), of them {among}"
+        )
+        curves[half] = risk_coverage(confidence, right)
+        print("    confidence >=  coverage  error among accepted")
+        for threshold, coverage, risk in curves[half]:
+            print(f"    {threshold:13.4f}  {coverage:8.1%}  {risk:8.1%}")
+    if plots is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(5.5, 4.2))
+    for half, colour in (("tune", "tab:grey"), ("check", "tab:blue")):
+        points = curves[half]
+        axis.step([p[1] for p in points], [p[2] for p in points], where="post", color=colour, label=f"{half} half")
+    axis.axhline(0.01, ls=":", color="tab:red", label="1% error")
+    axis.axvline(0.8, ls=":", color="tab:green", label="80% coverage")
+    axis.set(
+        title="realworld-dev: risk vs coverage",
+        xlabel="share of readings accepted (by confidence)",
+        ylabel="error among accepted",
+        xlim=(0, 1.02),
+        ylim=(0, 1.0),
+    )
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(plots / "risk_coverage.png", dpi=90)
+    print(f"  risk-coverage plot: {plots / 'risk_coverage.png'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="the digit classifier (.keras)")
+    parser.add_argument("--backend", default=None, help="litert (default) or keras")
+    parser.add_argument("--plots", type=Path, help="write reliability.png and risk_coverage.png into this folder")
+    parser.add_argument("--skip-reading", action="store_true", help="leave out section 4 (reading 61 images)")
+    parser.add_argument("--rebuild", action="store_true", help="build the real digit and negative caches again")
+    args = parser.parse_args()
+    classifier = Classifier(args.model, args.backend)
+    real = load_real_digits(args.rebuild)
+    if real is None:
+        print(f"real digits: skipped, {SAMPLES} is absent")
+    sets = classifier_section(classifier, real, args.rebuild)
+    calibration_section(sets, classifier.temperature, args.plots)
+    if not args.skip_reading:
+        reading_section(args.model, args.plots)
+
+
+if __name__ == "__main__":
+    main()
