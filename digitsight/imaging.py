@@ -34,11 +34,12 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # Larger images are downscaled for segmentation: handwritten digits stay tens of
 # pixels tall at this size, and the pipeline's cost grows with the pixel count.
 PROCESS_MAX_PIXELS = 1_200_000
-# The formats DigitSight documents, as Pillow names them (a phone's MPO opens as JPEG).
-# Pillow is told to try only these, so EPS (which Pillow hands to Ghostscript), PSD, ICO
-# and the others never reach a decoder, whatever the file's name says.
-FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
-READABLE = "PNG, JPEG, GIF, BMP, TIFF, WebP"
+# The formats DigitSight documents, as Pillow names them (a phone's MPO opens as JPEG; PPM
+# covers the PNM family, which `read` takes from folders). Pillow is told to try only these,
+# so EPS (which Pillow hands to Ghostscript), PSD, ICO and the others never reach a decoder,
+# whatever the file's name says.
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "PPM")
+READABLE = "PNG, JPEG, GIF, BMP, TIFF, WebP, PNM"
 # A progressive JPEG has about 10 scans; libjpeg walks the whole image once per scan, so a
 # small file repeating one scan thousands of times costs seconds. 100 leaves ample room.
 MAX_JPEG_SCANS = 100

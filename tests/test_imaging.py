@@ -334,3 +334,16 @@ def test_jpeg_with_stray_bytes_before_a_marker_still_reads():
     Image.new("L", (16, 16), 200).save(data, format="JPEG")
     damaged = data.getvalue()[:-2] + b"\0\0\0" + b"\xff\xd9"
     assert load_image(damaged).rgb.min() >= 190
+
+
+def test_pnm_reads_and_other_formats_pillow_knows_do_not():
+    gray = np.array([[0, 128, 255]], np.uint8)
+    for format in ("PPM",):  # the PNM family, which `read` takes from folders
+        data = io.BytesIO()
+        Image.fromarray(gray).save(data, format=format)
+        np.testing.assert_array_equal(load_image(data.getvalue()).rgb[0, :, 0], [0, 128, 255])
+    for format in ("PCX", "TGA", "ICO", "IM", "SGI"):
+        data = io.BytesIO()
+        Image.new("L", (16, 16), 255).save(data, format=format)
+        with pytest.raises(DigitSightError, match="not an image file DigitSight can read"):
+            load_image(data.getvalue())
