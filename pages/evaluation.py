@@ -102,8 +102,9 @@ def confusion_matrix(figures: dict[str, Any]) -> None:
             picked=picked if ANY not in picked and None not in picked else None,
             key="heatmap",
         )
-        if clicked:
+        if clicked and clicked != picked:
             pick_cell(*clicked)
+            st.rerun()  # drawn again with the cell outlined, the gallery filtered
         st.caption(f"Confusion matrix ({mode.lower()}). Pick a cell off the diagonal to filter the gallery.")
     with side:
         st.markdown("**Per-class figures**")
