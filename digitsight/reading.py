@@ -82,7 +82,7 @@ def read_loaded(
     seen = candidates(loaded, classifier, pair_model, chain_model)
     choice = choose(seen, weights)
     lines = place(choice, seen, loaded.size)
-    return make_reading(lines, loaded.warnings, loaded.size)
+    return make_reading(lines, loaded.warnings, loaded.size, classifier.reject_not_digit)
 
 
 def candidates(

@@ -3,14 +3,19 @@
 ``Reading.to_dict(file, ms)`` is the contract the CLI prints (README, "Command line")
 and the app offers for download::
 
-    {"file", "number", "lines", "digits": [{"value", "confidence", "box": [x, y, w, h]}], "ms", "warnings"}
+    {"file", "number", "confidence", "sure", "lines",
+     "digits": [{"value", "confidence", "unsure", "box": [x, y, w, h]}], "ms", "warnings"}
 
-``file`` and ``ms`` only where given.
+``file`` and ``ms`` only where given. ``confidence`` is the reading's (the chance that every
+digit is right, see ``make_reading``), ``sure`` whether it reaches SURE_CONFIDENCE: a
+reading marked sure may be taken unseen; the others should be looked at, starting with
+their ``unsure`` digits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +23,9 @@ import numpy as np
 # Below this confidence a digit is reported in the warnings (and drawn as unsure): a first choice
 # under 0.6 leaves its runners-up a real chance, so the user is asked to look.
 LOW_CONFIDENCE = 0.6
+# A reading whose confidence reaches this is marked sure, and a digit below it unsure. Chosen
+# on the tuning half of realworld-dev (benchmarks/bench_trust.py, docs/BENCHMARKS.md "Trust").
+SURE_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,12 @@ class Digit:
     box: tuple[int, int, int, int]  # x, y, w, h in the ORIGINAL image's pixel coordinates
     line: int  # 0-based line index, top to bottom
     crop: np.ndarray = field(repr=False, compare=False)  # the 28x28 float32 [0, 1] image the model saw
+    not_digit: float = 0.0  # the classifier's P(not a digit) for a crop read as one digit; 0 for a pair's or row's
+
+    @property
+    def unsure(self) -> bool:
+        """Whether this digit alone keeps its reading from being sure (confidence under SURE_CONFIDENCE)."""
+        return self.confidence < SURE_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class Reading:
     digits: list[Digit]
     warnings: list[str]
     image_size: tuple[int, int]  # width, height of the original image
+    confidence: float = 0.0  # the chance that the whole reading is right (``make_reading``); 0 when nothing was read
+    sure: bool = False  # confidence >= SURE_CONFIDENCE: safe to take unseen
 
     def to_dict(self, file: str | None = None, ms: float | None = None) -> dict[str, Any]:
         """The reading as JSON-ready data, keys in the contract's order.
@@ -50,9 +66,12 @@ class Reading:
         """
         record: dict[str, Any] = {} if file is None else {"file": file}
         record["number"] = self.number
+        record["confidence"] = round(self.confidence, 4)
+        record["sure"] = self.sure
         record["lines"] = list(self.lines)
         record["digits"] = [
-            {"value": d.value, "confidence": round(d.confidence, 4), "box": list(d.box)} for d in self.digits
+            {"value": d.value, "confidence": round(d.confidence, 4), "unsure": d.unsure, "box": list(d.box)}
+            for d in self.digits
         ]
         if ms is not None:
             record["ms"] = round(ms, 1)
@@ -60,15 +79,27 @@ class Reading:
         return record
 
 
-def make_reading(lines: list[list[Digit]], notes: list[str], size: tuple[int, int]) -> Reading:
+def make_reading(lines: list[list[Digit]], notes: list[str], size: tuple[int, int], reject_at: float = 1.0) -> Reading:
     """The Reading of ``lines`` (each its digits, left to right), warnings added to ``notes``.
 
+    A digit whose P(not a digit) reaches ``reject_at`` (the classifier's threshold) is
+    dropped, and the warnings say how many were. The reading's confidence is the product
+    of its digits' confidences (each the calibrated chance that the digit is right,
+    segmentation included: a pair's digits carry the pair model's P(two digits)) and, for
+    each mark dropped, its P(not a digit): the chance that every decision was right.
+
     Parameters: ``notes``, what was noticed before (decoding, say); ``size``, the original
-    image's width and height.
+    image's width and height; ``reject_at``, 1.0 to keep every digit.
     """
+    dropped = [digit for line in lines for digit in line if digit.not_digit >= reject_at]
+    kept_lines = [kept for line in lines if (kept := [digit for digit in line if digit.not_digit < reject_at])]
+    lines = [[replace(digit, line=index) for digit in line] for index, line in enumerate(kept_lines)]
     texts = ["".join(str(digit.value) for digit in line) for line in lines]
     digits = [digit for line in lines for digit in line]
     warnings = list(notes)
+    if dropped:
+        marks = "mark that does" if len(dropped) == 1 else "marks that do"
+        warnings.append(f"ignored {len(dropped)} {marks} not look like digits")
     if not digits:
         warnings.append("no digits found in the image")
     for number, digit in enumerate(digits, start=1):
@@ -78,4 +109,5 @@ def make_reading(lines: list[list[Digit]], notes: list[str], size: tuple[int, in
                 f"digit {number} read as {digit.value} with low confidence ({digit.confidence:.0%}); "
                 f"could also be {alternatives}"
             )
-    return Reading(" ".join(texts), texts, digits, warnings, size)
+    confidence = math.prod(d.confidence for d in digits) * math.prod(d.not_digit for d in dropped) if digits else 0.0
+    return Reading(" ".join(texts), texts, digits, warnings, size, confidence, confidence >= SURE_CONFIDENCE)

@@ -35,7 +35,7 @@ APP = REPO_ROOT / "app.py"
 EXAMPLES_DIR = REPO_ROOT / "assets" / "examples"
 EXAMPLES = json.loads((EXAMPLES_DIR / "examples.json").read_text())
 TIMEOUT = 180  # seconds per run: generous for the models' first load on a busy machine
-CLI_KEYS = ["file", "number", "lines", "digits", "ms", "warnings"]  # python -m digitsight read --json
+CLI_KEYS = ["file", "number", "confidence", "sure", "lines", "digits", "ms", "warnings"]  # read --json
 
 
 def open_page(name: str) -> AppTest:

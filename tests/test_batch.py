@@ -65,7 +65,7 @@ def test_records_come_in_order_with_an_error_record_for_each_bad_file(folder: Pa
     records = list(read_many(names, workers=1))
     assert [r["file"] for r in records] == names
     assert records[0]["number"] == "2048" and records[4]["number"] == "2048"
-    assert list(records[0]) == ["file", "number", "lines", "digits", "ms", "warnings"]
+    assert list(records[0]) == ["file", "number", "confidence", "sure", "lines", "digits", "ms", "warnings"]
     assert "not an image" in records[1]["error"]
     assert "not found" in records[2]["error"]
     assert "broken.zip" in records[3]["error"] and "archive" in records[3]["error"]

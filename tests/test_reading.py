@@ -401,11 +401,12 @@ def test_concurrent_readings_match_sequential_ones(read):
 
 def test_to_dict_is_the_json_contract_with_file_and_ms_where_given():
     digit = Digit(7, 0.91234, ((7, 0.91234), (1, 0.05), (9, 0.01)), (1, 2, 3, 4), 0, np.zeros((28, 28), np.float32))
-    reading = Reading("7", ["7"], [digit], ["a note"], (10, 10))
-    digits = [{"value": 7, "confidence": 0.9123, "box": [1, 2, 3, 4]}]
-    assert reading.to_dict() == {"number": "7", "lines": ["7"], "digits": digits, "warnings": ["a note"]}
+    reading = Reading("7", ["7"], [digit], ["a note"], (10, 10), confidence=0.91234, sure=True)
+    digits = [{"value": 7, "confidence": 0.9123, "unsure": digit.unsure, "box": [1, 2, 3, 4]}]
+    expected = {"number": "7", "confidence": 0.9123, "sure": True, "lines": ["7"], "digits": digits}
+    assert reading.to_dict() == expected | {"warnings": ["a note"]}
     record = reading.to_dict("photo.jpg", 12.345)
-    assert list(record) == ["file", "number", "lines", "digits", "ms", "warnings"]  # the CLI's order
+    assert list(record) == ["file", "number", "confidence", "sure", "lines", "digits", "ms", "warnings"]  # the CLI's
     assert record["file"] == "photo.jpg" and record["ms"] == 12.3
 
 

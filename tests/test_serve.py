@@ -42,7 +42,7 @@ def test_one_upload_gives_the_json_contract(client) -> None:
     answer = client.post("/read", files={"file": ("number.png", NUMBER, "image/png")})
     assert answer.status_code == 200
     record = answer.json()
-    assert list(record) == ["file", "number", "lines", "digits", "ms", "warnings"]
+    assert list(record) == ["file", "number", "confidence", "sure", "lines", "digits", "ms", "warnings"]
     assert record["file"] == "number.png" and record["number"] == "2048"
     assert [d["value"] for d in record["digits"]] == [2, 0, 4, 8]
 

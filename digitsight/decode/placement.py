@@ -51,7 +51,10 @@ def _place_piece(piece: Piece, how: str, choice: Choice, seen: Candidates, frame
         return _pair_digits(piece, seen, frame)
     if how == CHAIN:
         return _chain_digits(piece, seen.chains[piece.chain], seen.rows[piece.chain], frame)
-    return [_digit(piece.blob, choice.probabilities[piece.crop], seen.crops[piece.crop], frame)]
+    row = choice.probabilities[piece.crop]
+    # The classifier's ten digit probabilities leave P(not a digit) of 1 (nets.digits).
+    digit = _digit(piece.blob, row, seen.crops[piece.crop], frame)
+    return [replace(digit, not_digit=float(np.clip(1.0 - row.sum(), 0.0, 1.0)))]
 
 
 def _pair_digits(entry: Piece, seen: Candidates, frame: Frame) -> list[Digit]:

@@ -32,7 +32,8 @@ def with_second_opinion(
 ) -> np.ndarray:
     """The digit classifier's probabilities, mixed with the pair model's for every piece both read.
 
-    Without a pair model (``pairs`` None), the classifier's as they are.
+    Without a pair model (``pairs`` None), the classifier's as they are. A row's sum, what the
+    classifier leaves of 1 once P(not a digit) is taken, is kept.
     """
     if pairs is None:
         return probabilities
@@ -49,8 +50,10 @@ def with_second_opinion(
     log_mixed = (1 - weights.second_opinion) * np.log(probabilities[crop_rows] + FLOOR)
     log_mixed += weights.second_opinion * np.log(pairs.first[pair_rows] + FLOOR)
     mixed = np.exp(log_mixed - log_mixed.max(axis=1, keepdims=True))
+    # The mix shares out what the classifier gave the ten digits: its P(not a digit) stays.
+    is_digit = probabilities[crop_rows].sum(axis=1, keepdims=True)
     probabilities = probabilities.copy()
-    probabilities[crop_rows] = mixed / mixed.sum(axis=1, keepdims=True)
+    probabilities[crop_rows] = is_digit * mixed / mixed.sum(axis=1, keepdims=True)
     return probabilities
 
 
