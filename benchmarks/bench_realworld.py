@@ -87,8 +87,8 @@ def main() -> None:
                 continue
             half = image.half if name == "realworld-dev" else ""
             mark = "ok" if ok else "MISREAD"
-            name = image.path.name
-            print(f"    {name:<10} {half:<5} {image.kind:<7} {mark:<7} {ms:6.0f} ms  {image.label!r} -> {got!r}")
+            file = image.path.name
+            print(f"    {file:<10} {half:<5} {image.kind:<7} {mark:<7} {ms:6.0f} ms  {image.label!r} -> {got!r}")
         print()
 
 
