@@ -9,6 +9,8 @@ The images are the synthetic benchmark's photo-like ones (``make_image("photo", 
   cluster is long-lived, but its workers load the networks within the timing);
 - steady: images after the first over the time from the first record to the last
   (start-up left out: what a long batch runs at);
+- CPU per image: the CPU time of every process that took part (start-up included) over the
+  images: what the machine pays, whatever else runs on it;
 - per-worker memory: the largest resident set of any worker process during the run
   (1 worker: this process, which reads in-process and also holds the benchmark).
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import tempfile
 import threading
@@ -36,9 +39,14 @@ import psutil
 from digitsight.batch import read_many
 from digitsight.synthetic.pages import make_image
 
+# How often the workers' memory is sampled: listing a process's children reads every process's
+# /proc entry (~5 ms of CPU on a busy machine), which sampled every 50 ms would count against
+# the pool's CPU per image. A worker's memory levels off once its networks are loaded.
+SAMPLE_S = 0.5
+
 
 class PeakMemory:
-    """The largest RSS seen, per process, of this process's children (or of this process), sampled every 50 ms."""
+    """The largest RSS seen, per process, of this process's children (or of this process), sampled every SAMPLE_S."""
 
     def __init__(self, children: bool) -> None:
         self.children, self.peaks = children, {}
@@ -55,7 +63,7 @@ class PeakMemory:
 
     def _sample(self) -> None:
         me = psutil.Process()
-        while not self._stop.wait(0.05):
+        while not self._stop.wait(SAMPLE_S):
             processes = me.children(recursive=True) if self.children else [me]
             for process in processes:
                 try:
@@ -65,8 +73,25 @@ class PeakMemory:
                 self.peaks[process.pid] = max(self.peaks.get(process.pid, 0), rss)
 
 
-def timed(names: list[str], **how) -> tuple[float, float, int]:
-    """(end-to-end images/s, steady images/s, failed records) of ``read_many(names, **how)``."""
+def cpu_seconds(live: set[int]) -> float:
+    """CPU time used so far by this process, its ended children and the live processes ``live``."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    for pid in live:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def timed(names: list[str], cluster_pids: set[int], **how) -> tuple[float, float, float, int]:
+    """(end-to-end images/s, steady images/s, CPU ms per image, failed records) of ``read_many(names, **how)``.
+
+    The CPU time is every process's that took part (this one, the pool's workers with their
+    start and loading, the cluster's workers), over the images read.
+    """
+    cpu = cpu_seconds(cluster_pids)
     started = time.perf_counter()
     first = last = started
     failed = 0
@@ -75,7 +100,8 @@ def timed(names: list[str], **how) -> tuple[float, float, int]:
         if count == 0:
             first = last
         failed += "error" in record
-    return len(names) / (last - started), (len(names) - 1) / (last - first), failed
+    cpu_ms = 1000 * (cpu_seconds(cluster_pids) - cpu) / len(names)
+    return len(names) / (last - started), (len(names) - 1) / (last - first), cpu_ms, failed
 
 
 def main() -> None:
@@ -117,23 +143,25 @@ def main() -> None:
                 # The cluster's worker processes are this process's children too (its nannies run in this one).
                 cluster_pids = set(client.run(os.getpid).values())
                 with PeakMemory(children) as peak:
-                    results[name].append(timed(names, backend=args.backend, **how))
+                    results[name].append(timed(names, cluster_pids, backend=args.backend, **how))
                 if name.startswith("LocalCluster"):
                     worker_pids = set(client.run(os.getpid).values())
                     memory[name] += [rss for pid, rss in peak.peaks.items() if pid in worker_pids]
                 else:
                     memory[name] += [rss for pid, rss in peak.peaks.items() if pid not in cluster_pids]
-                end_to_end, steady, failed = results[name][-1]
+                end_to_end, steady, cpu_ms, failed = results[name][-1]
                 print(f"round {round_number + 1} {name:>15}: {end_to_end:6.1f} images/s end to end, "
-                      f"{steady:6.1f} steady, {failed} failed", flush=True)  # fmt: skip
+                      f"{steady:6.1f} steady, {cpu_ms:5.1f} CPU ms/image, {failed} failed", flush=True)  # fmt: skip
 
     print()
-    print(f"{'set-up':>15} {'end to end':>11} {'steady':>8} {'worker RSS':>11}   (medians of {args.rounds} rounds)")
+    header = f"{'set-up':>15} {'end to end':>11} {'steady':>8} {'CPU/image':>10} {'worker RSS':>11}"
+    print(f"{header}   (medians of {args.rounds} rounds; RSS: the largest)")
     medians = {}
     for name, runs in results.items():
-        medians[name] = [statistics.median(run[i] for run in runs) for i in (0, 1)]
+        medians[name] = [statistics.median(run[i] for run in runs) for i in (0, 1, 2)]
         rss = max(memory[name]) / 2**20 if memory[name] else float("nan")
-        print(f"{name:>15} {medians[name][0]:8.1f}/s {medians[name][1]:6.1f}/s {rss:8.0f} MB")
+        end_to_end, steady, cpu_ms = medians[name]
+        print(f"{name:>15} {end_to_end:8.1f}/s {steady:6.1f}/s {cpu_ms:7.1f} ms {rss:8.0f} MB")
     for i, kind in ((0, "end to end"), (1, "steady")):
         two_over_one = medians["2 workers"][i] / medians["1 worker"][i]
         cluster_over_pool = medians["LocalCluster 2"][i] / medians["2 workers"][i]
