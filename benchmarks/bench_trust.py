@@ -15,10 +15,11 @@ beside it):
    sure, and the risk-coverage curve (error rate among the readings accepted, readings taken
    in order of ``Reading.confidence``), as figures and (``--plots``) docs/risk_coverage.png.
 
-The held-out negatives (``training.negatives``: validation digits, photos no training
-negative came from, their own seed) are built once into ``.cache/negatives_held_out.npz``:
-their digit-like ones are left out by the classifier shipped at build time, and the set
-must not change when a new model ships. ``--rebuild`` builds both caches again.
+The held-out negatives (``training.negatives.measuring_negatives``: validation digits,
+photos no training negative came from, their own seed) are built once into
+``.cache/negatives_held_out.npz``: their digit-like ones are left out by the classifier in
+models/ at build time, and the set must not change when a new model ships. ``--rebuild``
+builds the caches again.
 
 Run from the repository root (a module: it uses training/ and tools/):
     python -m benchmarks.bench_trust                    # the shipped model
@@ -42,13 +43,8 @@ from digitsight.calibration import expected_calibration_error, reliability_bins,
 from digitsight.data import load_mnist, validation_split
 from digitsight.labelled import load_labels
 from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
-from tools.build_real_digits import REPO_ROOT, SAMPLES, RealDigits, load_real_digits
-from training.negatives import NOT_A_DIGIT, PHOTOS_HELD_OUT, make_negatives
-
-NEGATIVES_CACHE = REPO_ROOT / ".cache" / "negatives_held_out.npz"
-# The held-out negative set: its size (enough that 1% is 20 crops) and its own seed.
-HELD_OUT_NEGATIVES = 2000
-HELD_OUT_SEED = 20_2020
+from tools.build_real_digits import SAMPLES, RealDigits, load_real_digits
+from training.negatives import NOT_A_DIGIT, measuring_negatives
 
 
 @dataclass(frozen=True)
@@ -77,20 +73,6 @@ class Scored:
         return digits.max(axis=1), digits.argmax(axis=1) == self.labels
 
 
-def held_out_negatives(rebuild: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The held-out negative crops (uint8 28x28) and their kinds, from the cache (built on first use)."""
-    if NEGATIVES_CACHE.is_file() and not rebuild:
-        with np.load(NEGATIVES_CACHE, allow_pickle=False) as data:
-            return data["images"], data["kinds"]
-    mnist = load_mnist()
-    validation, _ = validation_split(len(mnist.x_train))
-    judge = Classifier(DEFAULT_MODEL_PATH)
-    images, kinds = make_negatives(HELD_OUT_NEGATIVES, HELD_OUT_SEED, mnist.x_train[validation], PHOTOS_HELD_OUT, judge)
-    NEGATIVES_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(NEGATIVES_CACHE, images=images, kinds=np.array(kinds))
-    return images, np.array(kinds)
-
-
 def _as_crops(images: np.ndarray) -> np.ndarray:
     images = np.asarray(images)
     return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
@@ -117,7 +99,7 @@ def classifier_section(classifier: Classifier, real: RealDigits | None, rebuild:
             f"  {name:<28} {len(scored.labels):>6} crops  accuracy {scored.accuracy():7.2%}  "
             f"rejected {rejected.mean():6.2%} ({int(rejected.sum())})"
         )
-    images, kinds = held_out_negatives(rebuild)
+    images, kinds = measuring_negatives("held_out", rebuild)
     negatives = Scored(classifier.raw(_as_crops(images)), np.full(len(images), NOT_A_DIGIT))
     rejected = negatives.rejected(t, threshold)
     print(f"\n2. Held-out negatives rejected: {rejected.mean():.1%} of {len(images)}")

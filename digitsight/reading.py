@@ -81,7 +81,9 @@ def read_loaded(
     """
     seen = candidates(loaded, classifier, pair_model, chain_model)
     choice = choose(seen, weights)
-    lines = place(choice, seen, loaded.size)
+    # The confidences reported are calibrated; the choice above weighed the model's own.
+    calibrated = choice._replace(probabilities=classifier.calibrated(choice.probabilities))
+    lines = place(calibrated, seen, loaded.size)
     return make_reading(lines, loaded.warnings, loaded.size, classifier.reject_not_digit)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -254,7 +255,8 @@ def _ink_columns(mask: np.ndarray) -> np.ndarray:
 def digit_pair(rng: np.random.Generator, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Two digits side by side, touching or overlapping a little: what to_mnist makes of a glued pair."""
     a, b = _ink_columns(_binary_digit(first)), _ink_columns(_binary_digit(second))
-    overlap = int(rng.integers(-4, 9))  # negative: a small gap
+    # Negative: a small gap; never more than the narrower digit (a 1 may be 5 pixels wide).
+    overlap = min(int(rng.integers(-4, 9)), a.shape[1] - 1, b.shape[1] - 1)
     shift = int(rng.integers(-10, 11))
     width = a.shape[1] + b.shape[1] - overlap
     mask = np.zeros((84 + 2 * abs(shift), max(width, a.shape[1], b.shape[1])), np.uint8)
@@ -327,6 +329,38 @@ def make_negatives(
         kinds.extend([kind] * len(made))
     images = np.rint(np.clip(np.array(crops), 0, 1) * 255).astype(np.uint8)
     return images, kinds
+
+
+CACHE = Path(__file__).resolve().parents[1] / ".cache"
+# The two measuring sets: (seed, size, photos). Validation thresholds are chosen on; held-out is only reported.
+MEASURING_SETS = {
+    "validation": (30_3030, 2000, PHOTOS_TRAIN),
+    "held_out": (20_2020, 2000, PHOTOS_HELD_OUT),
+}
+
+
+def measuring_negatives(name: str, rebuild: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The ``"validation"`` or ``"held_out"`` negatives (uint8 crops, kinds), from ``.cache/`` (built on first use).
+
+    Both are made of the held-out MNIST validation digits. Their digit-like candidates are
+    judged by the classifier in models/ when the cache is built, and the cache keeps the set
+    fixed afterwards: a new model must not choose its own test set. (The figures in
+    docs/BENCHMARKS.md are on sets judged by the classifier shipped before issue 20.)
+    """
+    from digitsight.data import load_mnist, validation_split
+    from digitsight.nets.digits import DEFAULT_MODEL_PATH, Classifier
+
+    path = CACHE / f"negatives_{name}.npz"
+    if path.is_file() and not rebuild:
+        with np.load(path, allow_pickle=False) as data:
+            return data["images"], data["kinds"]
+    seed, count, photos = MEASURING_SETS[name]
+    mnist = load_mnist()
+    validation, _ = validation_split(len(mnist.x_train))
+    images, kinds = make_negatives(count, seed, mnist.x_train[validation], photos, Classifier(DEFAULT_MODEL_PATH))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, images=images, kinds=np.array(kinds))
+    return images, np.array(kinds)
 
 
 def main(argv: list[str]) -> int:

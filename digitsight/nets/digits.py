@@ -2,8 +2,11 @@
 
 The model may have an 11th output, "not a digit" (issue 20): then ``read`` gives the ten
 digits' probabilities as they are, summing to 1 - P(not a digit), and ``not_digit`` the
-rest. A 10-output model is read the same way, with P(not a digit) 0. A temperature and a
-rejection threshold stored beside the model (``digitsight.calibration``) are applied here.
+rest. A 10-output model is read the same way, with P(not a digit) 0. The temperature
+and rejection threshold stored beside the model (``digitsight.calibration``) are the
+classifier's too: ``calibrated`` applies the temperature to the confidences reading
+reports, while the search among readings weighs the model's own probabilities, as its
+weights were tuned on them.
 """
 
 from __future__ import annotations
@@ -38,9 +41,9 @@ class Prediction:
 class Classifier(Net[np.ndarray]):
     """The digit classifier: ``read(crops)``, (N, 28, 28[, 1]) floats in [0, 1], white on black -> (N, 10).
 
-    Each row holds the ten digits' calibrated probabilities; what they leave of 1 is
-    P(not a digit) (``not_digit``). ``temperature`` and ``reject_not_digit`` come from the
-    calibration file beside the model (1.0 and 1.0, i.e. none, without one).
+    Each row holds the ten digits' probabilities; what they leave of 1 is P(not a digit)
+    (``not_digit``). ``temperature`` and ``reject_not_digit`` come from the calibration
+    file beside the model (1.0 and 1.0, i.e. none, without one).
     """
 
     kind = DIGIT
@@ -65,9 +68,17 @@ class Classifier(Net[np.ndarray]):
         batch = as_batch(crops, self.input_size, self.what)
         return self._run(batch) if len(batch) else self._empty()
 
+    def calibrated(self, probabilities: np.ndarray) -> np.ndarray:
+        """Rows of ``read``'s output under the fitted temperature: the softmax over the ten digits and
+        P(not a digit), tempered (``calibration.tempered``), its ten digit columns again."""
+        if self.temperature == 1.0 or not len(probabilities):
+            return probabilities
+        full = np.concatenate([probabilities, not_digit(probabilities)[:, None]], axis=1)
+        return tempered(full, self.temperature)[:, :DIGITS].astype(np.float32)
+
     def _outputs(self, arrays: np.ndarray) -> np.ndarray:
-        """The softmax tempered by ``temperature``, then its ten digit columns (float32)."""
-        return tempered(arrays, self.temperature)[:, :DIGITS].astype(np.float32)
+        """The softmax's ten digit columns (float32)."""
+        return np.asarray(arrays[:, :DIGITS], dtype=np.float32)
 
     def classify(self, crops: np.ndarray) -> list[Prediction]:
         """One batched call of the model; a Prediction per crop."""

@@ -1,0 +1,150 @@
+"""Calibrate the digit classifier: a temperature, a "not a digit" threshold, and the reading's sure threshold.
+
+1. The temperature (``digitsight.calibration``) is fitted on the 5,000 held-out MNIST
+   validation digits: the one that minimises their negative log-likelihood.
+2. The rejection threshold on P(not a digit) is the lowest (of THRESHOLDS) at which at most
+   MAX_DIGITS_REJECTED of the MNIST validation digits and of the real digit crops' tuning
+   half are rejected: the lowest rejects the most negatives. The validation negatives
+   (``training.negatives.measuring_negatives("validation")``) show what it rejects.
+3. With ``--sure``: each reading of realworld-dev's tuning half, read with that calibration,
+   and the lowest reading confidence at which the readings accepted are all right, to set
+   ``digitsight.result.SURE_CONFIDENCE`` by hand.
+
+Both go into ``models/<name>.calibration.json`` beside the model (read by
+``nets.digits.Classifier``), with the figures they were chosen on. The MNIST test digits
+and the real check half are never looked at here.
+
+Run, from the repository root (a module: it uses tools/):
+    python -m training.calibrate                          # the shipped model
+    python -m training.calibrate --model /tmp/new/digitsight_cnn.keras --sure
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from digitsight.calibration import (
+    Calibration,
+    calibration_path_for,
+    expected_calibration_error,
+    fit_temperature,
+    tempered,
+)
+from digitsight.data import load_mnist, validation_split
+from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
+from tools.build_real_digits import load_real_digits
+from training.negatives import NOT_A_DIGIT, measuring_negatives
+
+# The rejection thresholds tried, on the calibrated P(not a digit).
+THRESHOLDS = np.round(np.arange(0.3, 0.995, 0.01), 2)
+# The largest share of real or MNIST digits a threshold may reject: issue 20 asks at most
+# 0.5% of real digits rejected; on the tuning half's ~225 crops that is one crop.
+MAX_DIGITS_REJECTED = 0.005
+
+
+def not_digit_column(probabilities: np.ndarray) -> np.ndarray:
+    """P(not a digit) of each softmax row (0 for a 10-output model)."""
+    return probabilities[:, NOT_A_DIGIT] if probabilities.shape[1] > NOT_A_DIGIT else np.zeros(len(probabilities))
+
+
+def choose_threshold(digit_sets: list[np.ndarray], negatives: np.ndarray) -> float:
+    """The lowest threshold rejecting at most MAX_DIGITS_REJECTED of each digit set; 1.0 if none.
+
+    ``digit_sets`` and ``negatives``: arrays of calibrated P(not a digit).
+    """
+    for threshold in THRESHOLDS:
+        if all(np.mean(p >= threshold) <= MAX_DIGITS_REJECTED for p in digit_sets) and negatives.size:
+            return float(threshold)
+    return 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--sure", action="store_true", help="also read realworld-dev's tuning half (step 3)")
+    args = parser.parse_args()
+    classifier = Classifier(args.model)
+    mnist = load_mnist()
+    validation, _ = validation_split(len(mnist.x_train))
+    digits = classifier.raw(mnist.x_train[validation].astype(np.float32) / 255.0)
+    labels = mnist.y_train[validation]
+    negative_images, _ = measuring_negatives("validation")
+    negatives = classifier.raw(negative_images.astype(np.float32) / 255.0)
+    real = load_real_digits()
+    tune = real.half("tune") if real is not None else None
+    real_tune = classifier.raw(tune.crops) if tune is not None else np.zeros((0, negatives.shape[1]))
+
+    temperature = fit_temperature(digits, labels)
+    calibrated = {
+        name: tempered(raw, temperature) for name, raw in (("mnist", digits), ("neg", negatives), ("real", real_tune))
+    }
+    threshold = (
+        choose_threshold(
+            [not_digit_column(calibrated["mnist"]), not_digit_column(calibrated["real"])],
+            not_digit_column(calibrated["neg"]),
+        )
+        if negatives.shape[1] > NOT_A_DIGIT
+        else 1.0
+    )
+
+    def ece(raw: np.ndarray, truth: np.ndarray, t: float) -> float:
+        probabilities = tempered(raw, t)[:, :DIGITS]
+        return expected_calibration_error(probabilities.max(axis=1), probabilities.argmax(axis=1) == truth)
+
+    figures = {
+        "temperature_fitted_on": f"MNIST validation digits ({len(labels)})",
+        "ece_mnist_validation": {"before": ece(digits, labels, 1.0), "after": ece(digits, labels, temperature)},
+        "threshold_chosen_on": f"MNIST validation digits, real digit crops tuning half ({len(real_tune)}), "
+        f"validation negatives ({len(negatives)}): the lowest rejecting <= {MAX_DIGITS_REJECTED:.1%} of each digit set",
+        "rejected_mnist_validation": float(np.mean(not_digit_column(calibrated["mnist"]) >= threshold)),
+        "rejected_real_tune": float(np.mean(not_digit_column(calibrated["real"]) >= threshold))
+        if len(real_tune)
+        else None,
+        "rejected_validation_negatives": float(np.mean(not_digit_column(calibrated["neg"]) >= threshold)),
+    }
+    if tune is not None:
+        figures["ece_real_tune"] = {
+            "before": ece(real_tune, tune.labels, 1.0),
+            "after": ece(real_tune, tune.labels, temperature),
+        }
+    Calibration(temperature, threshold, figures).save(calibration_path_for(args.model))
+    print(f"temperature {temperature:.4f}, reject at P(not a digit) >= {threshold:.2f}")
+    for name, value in figures.items():
+        print(f"  {name}: {value}")
+    print(f"written: {calibration_path_for(args.model)}")
+    if args.sure:
+        print_sure_thresholds(args.model)
+
+
+def print_sure_thresholds(model_path: Path) -> None:
+    """Read realworld-dev's tuning half; print each reading's confidence, and the lowest safe sure threshold."""
+    from digitsight import read
+    from digitsight.labelled import load_labels
+    from tools.build_real_digits import SAMPLES
+
+    rows = []
+    for image in load_labels(SAMPLES / "realworld-dev"):
+        if image.half != "tune":
+            continue
+        reading = read(image.path, model_path=model_path)
+        rows.append((reading.confidence, reading.number == image.label, image.path.name, image.label, reading.number))
+    rows.sort(reverse=True)
+    for confidence, right, name, label, number in rows:
+        print(f"  {confidence:.4f} {'ok     ' if right else 'MISREAD'} {name} {label!r} -> {number!r}")
+    wrong = [confidence for confidence, right, *_ in rows if not right]
+    highest_wrong = max(wrong, default=0.0)
+    accepted = [right for confidence, right, *_ in rows if confidence > highest_wrong]
+    print(
+        f"tuning half: every reading above {highest_wrong:.4f} is right: {len(accepted)} of {len(rows)} "
+        f"({len(accepted) / max(1, len(rows)):.0%}) would be marked sure"
+    )
+
+
+if __name__ == "__main__":
+    main()
