@@ -141,8 +141,9 @@ def spoken_text(reading: Reading | str, style: str = "number") -> str:
     whitespace. ``style`` is ``"number"`` (``"The number is 12,345."``) or ``"digits"``
     (``"The digits are one, two, three, four, five."``). In the number style a line with a leading zero or
     more than ``MAX_NUMBER_DIGITS`` digits is still said digit by digit. Several lines are said in turn:
-    ``"There are 2 lines. Line 1: 12,345. Line 2: zero, zero, seven."``. No digits gives
-    ``"No digits were found."``. Raises ``ValueError`` for an unknown style or a non-digit character.
+    ``"There are 2 lines. Line 1: 12,345. Line 2: zero, zero, seven."``. A Reading that is not sure
+    ends with its doubt (``digitsight.doubt``): ``"... I am not sure about the third digit."``. No digits
+    gives ``"No digits were found."``. Raises ``ValueError`` for an unknown style or a non-digit character.
     """
     if style not in STYLES:
         raise ValueError(f"unknown speech style {style!r}; choose one of {', '.join(STYLES)}")
@@ -152,10 +153,15 @@ def spoken_text(reading: Reading | str, style: str = "number") -> str:
     if len(lines) == 1:
         line = lines[0]
         lead = "The number is" if _as_number(line, style) else "The digit is" if len(line) == 1 else "The digits are"
-        return f"{lead} {_say_line(line, style)}."
-    parts = [f"There are {len(lines)} lines."]
-    parts += [f"Line {index}: {_say_line(line, style)}." for index, line in enumerate(lines, start=1)]
-    return " ".join(parts)
+        parts = [f"{lead} {_say_line(line, style)}."]
+    else:
+        parts = [f"There are {len(lines)} lines."]
+        parts += [f"Line {index}: {_say_line(line, style)}." for index, line in enumerate(lines, start=1)]
+    if not isinstance(reading, str):
+        from digitsight.doubt import doubt_sentence
+
+        parts.append(doubt_sentence(reading))  # "I am not sure about the third digit.", "" for a sure reading
+    return " ".join(part for part in parts if part)
 
 
 # --------------------------------------------------------------------------- is there an engine

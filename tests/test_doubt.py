@@ -1,0 +1,61 @@
+"""The sentence that flags a doubtful reading (``digitsight.doubt``), and the speech saying it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitsight.doubt import doubt_sentence, ordinal
+from digitsight.result import SURE_CONFIDENCE, Digit, make_reading
+from digitsight.speech import spoken_text
+
+SURE, UNSURE = 0.9999, SURE_CONFIDENCE / 2
+
+
+def _reading(*lines: list[float]):
+    """A reading of digits 1, 2, 3... with these confidences, line by line."""
+    digits, value = [], 0
+    for number, confidences in enumerate(lines):
+        line = []
+        for confidence in confidences:
+            value = (value + 1) % 10
+            top3 = ((value, confidence), ((value + 1) % 10, 0.0), ((value + 2) % 10, 0.0))
+            line.append(Digit(value, confidence, top3, (0, 0, 1, 1), number, np.zeros((28, 28), np.float32)))
+        digits.append(line)
+    return make_reading(digits, [], (9, 9))
+
+
+def test_ordinals():
+    assert [ordinal(n) for n in (1, 3, 12, 20, 21, 22, 23, 24, 111, 112)] == [
+        "first", "third", "twelfth", "twentieth", "21st", "22nd", "23rd", "24th", "111th", "112th",
+    ]  # fmt: skip
+
+
+def test_a_sure_reading_or_no_reading_needs_no_sentence():
+    assert doubt_sentence(_reading([SURE, SURE])) == ""
+    assert doubt_sentence(_reading()) == ""
+
+
+def test_the_unsure_digits_are_named():
+    assert doubt_sentence(_reading([SURE, SURE, UNSURE])) == "I am not sure about the third digit."
+    assert doubt_sentence(_reading([UNSURE, SURE, SURE, UNSURE])) == "I am not sure about the first and fourth digits."
+    assert doubt_sentence(_reading([UNSURE, UNSURE, SURE, UNSURE])) == (
+        "I am not sure about the first, second and fourth digits."
+    )
+    assert doubt_sentence(_reading([UNSURE] * 4 + [SURE] * 8)) == "I am not sure about 4 of the 12 digits."
+
+
+def test_on_several_lines_the_line_is_named():
+    assert doubt_sentence(_reading([SURE, SURE], [SURE, UNSURE])) == "I am not sure about the second digit of line 2."
+
+
+def test_many_fairly_sure_digits_make_an_unsure_reading():
+    fairly = SURE_CONFIDENCE ** (1 / 3)  # each digit alone sure, three together not
+    reading = _reading([fairly, fairly, fairly, fairly])
+    assert not reading.sure and not any(d.unsure for d in reading.digits)
+    assert doubt_sentence(reading) == "I am not sure about this reading."
+
+
+def test_the_speech_says_the_doubt_after_the_number():
+    assert spoken_text(_reading([SURE, UNSURE])) == "The number is 12. I am not sure about the second digit."
+    assert spoken_text(_reading([SURE, SURE])) == "The number is 12."
+    assert spoken_text("12") == "The number is 12."
