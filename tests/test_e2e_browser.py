@@ -181,6 +181,12 @@ def wait_for_page(page: Page, heading: str) -> None:
     """The page's heading is there and Streamlit has finished running the script."""
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=READ_TIMEOUT_MS)
+    # Streamlit shows its "running" widget only for longer runs: wait until the page stops growing.
+    count, steady = -1, 0
+    while steady < 3:
+        page.wait_for_timeout(250)
+        now = page.locator("[data-testid='stMain'] *").count()
+        count, steady = now, steady + 1 if now == count else 0
     page.wait_for_function("() => Array.from(document.images).every(image => image.complete)")
 
 
@@ -205,15 +211,24 @@ def zip_of(files: dict[str, bytes]) -> bytes:
 
 
 def test_every_page_offline_has_its_title_a_local_icon_and_no_console_error(browser: Browser, app_url: str) -> None:
-    """Moving through the pages as a user does (the sidebar), with the network cut off."""
+    """Moving through the pages as a user does (the sidebar), with the network cut off, reading on the way."""
     page, problems = new_page(browser, app_url, DESKTOP)
     try:
         page.goto(app_url)
         for path, title, heading in PAGES:
             page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
             wait_for_page(page, heading)
+            if path == "predictor":  # with a result on it
+                upload(page, EXAMPLES_DIR / EXAMPLES[2]["file"])
+                expect_number(page, EXAMPLES[2]["number"])
+            if path == "batch":
+                upload(page, [EXAMPLES_DIR / item["file"] for item in EXAMPLES])
+                expect(page.get_by_text(f"Read {len(EXAMPLES)} of {len(EXAMPLES)} images")).to_be_visible(
+                    timeout=READ_TIMEOUT_MS
+                )
             if path == "evaluation":  # the heatmap is an SVG put in by the page's script
                 expect(page.locator(".ds-heatmap svg")).to_be_visible()
+            wait_for_page(page, heading)
             expect_no_error(page)
             expect(page).to_have_title(f"{title} · DigitSight")
             icon = page.evaluate("document.querySelector('link[rel*=icon]').href")
@@ -221,7 +236,7 @@ def test_every_page_offline_has_its_title_a_local_icon_and_no_console_error(brow
             # The sidebar lists the five pages by title (not the file names of pages/ or pages/ui/).
             nav = page.get_by_test_id("stSidebarNav")
             expect(nav.get_by_role("link")).to_have_count(len(PAGES))
-            screenshot(page, f"page-{path or 'home'}")
+            screenshot(page, f"desktop-{path or 'home'}")
         assert problems == []
     finally:
         page.context.close()
