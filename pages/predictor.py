@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
-from pages.common import EXAMPLE_REQUEST, examples, run_page, thumbnail
+from digitsight.doubt import doubt_sentence
+from pages.common import EXAMPLE_REQUEST, examples, percent, run_page, thumbnail
 from pages.ui import corrections, history
 from pages.ui.browser import column_width, copy_button, upload_guard
 from pages.ui.canvas import CANVAS_HEIGHT, canvas_pixels, canvas_width
@@ -34,6 +36,9 @@ from pages.ui.results import (
     show_strip,
 )
 from pages.ui.speech import read_aloud
+
+if TYPE_CHECKING:
+    from digitsight.result import Reading
 
 UPLOAD = "Upload a file"
 CAMERA = "Take a photo"
@@ -234,8 +239,9 @@ def show_reading(image: ImageInput, name: str, way: str) -> None:
         show_number(reading, fixed)
         copy_button(number, key="copy-number")
         show_notes(reading)  # includes each low-confidence digit, with its alternatives
+        show_trust(reading, fixed)
         correct_panel(key, analysis, image, name, way)
-        read_aloud(number)
+        read_aloud(number, reading if fixed is None else None)
         st.download_button(
             "Download the reading (JSON)",
             data=json.dumps(corrected(record(reading, name, analysis.ms), fixed), indent=2),
@@ -254,6 +260,17 @@ def show_reading(image: ImageInput, name: str, way: str) -> None:
         "the network learned from, with how sure it was and its next best guesses. Unsure digits are marked ⚠."
     )
     show_strip(reading)
+
+
+def show_trust(reading: Reading, fixed: str | None) -> None:
+    """How sure the reading is, in words: a sure one may be taken unseen, a doubtful one says where to look."""
+    if fixed is not None:
+        return  # the user's correction is what counts now
+    doubt = doubt_sentence(reading)
+    if doubt:
+        st.warning(f"{doubt} Confidence {percent(reading.confidence, 0)}: please check it.", icon=":material/help:")
+    else:
+        st.caption(f"Confidence {percent(reading.confidence, 0)}: sure.")
 
 
 def show_picture(analysis: Analysis, name: str) -> None:

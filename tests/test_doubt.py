@@ -59,3 +59,36 @@ def test_the_speech_says_the_doubt_after_the_number():
     assert spoken_text(_reading([SURE, UNSURE])) == "The number is 12. I am not sure about the second digit."
     assert spoken_text(_reading([SURE, SURE])) == "The number is 12."
     assert spoken_text("12") == "The number is 12."
+
+
+def test_the_dashboard_shows_the_confidence_and_says_the_doubt(shipped_model_path, monkeypatch):
+    from digit_images import encode, ink_layer, on_paper
+    from test_app import open_page, shown_numbers, upload
+
+    from digitsight.nets.digits import Classifier
+    from digitsight.nets.pairs import PairModel, PairOutputs
+    from digitsight.speech import ENGINE_ENV
+
+    monkeypatch.setenv(ENGINE_ENV, "none")  # the browser's voice: its text is in the page
+    image = encode(on_paper(ink_layer("38")))
+    at = upload(open_page("predictor"), "sure.png", image)
+    assert shown_numbers(at) == ["38"]
+    assert any("Confidence" in caption.value and "sure" in caption.value for caption in at.caption)
+
+    def unsure(self, crops):  # a 3, but the runners-up have a real chance
+        rows = np.full((len(crops), 10), 0.05, np.float32)
+        rows[:, 3] = 0.55
+        return rows
+
+    def just_as_unsure(self, fields):
+        count = np.tile(np.float32([0.0, 1.0, 0.0]), (len(fields), 1))
+        return PairOutputs(count, unsure(None, fields), unsure(None, fields))
+
+    monkeypatch.setattr(Classifier, "read", unsure)
+    monkeypatch.setattr(PairModel, "read", just_as_unsure)
+    at = upload(open_page("predictor"), "doubtful.png", encode(on_paper(ink_layer("3"))))
+    assert shown_numbers(at) == ["3"]
+    warnings = " ".join(warning.value for warning in at.warning)
+    assert "I am not sure about the first digit. Confidence" in warnings and "please check it" in warnings
+    assert any("ds-unsure" in md.value for md in at.markdown)  # the unsure digit is marked
+    assert "I am not sure about the first digit." in at.get("iframe")[0].proto.srcdoc  # and said

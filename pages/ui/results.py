@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import streamlit as st
 
-from digitsight.result import LOW_CONFIDENCE
 from pages.common import percent, sentence
 
 if TYPE_CHECKING:
@@ -215,7 +214,7 @@ def number_html(line: str, digits: list[Digit], original: str | None = None) -> 
 
 
 def _digit_span(digit: Digit) -> str:
-    if digit.confidence < LOW_CONFIDENCE:
+    if digit.unsure:  # below digitsight.result.SURE_CONFIDENCE: it keeps the reading from being sure
         title = html.escape(f"unsure: {percent(digit.confidence, 0)}")
         return f'<span class="ds-unsure" title="{title}">{digit.value}</span>'
     return str(digit.value)
@@ -254,7 +253,7 @@ def strip_html(digits: list[Digit], first_number: int = 1) -> str:
     """A compact strip of cards, one per digit: the crop the network saw, the value, how sure, runners-up."""
     cards = []
     for number, digit in enumerate(digits, start=first_number):
-        unsure = digit.confidence < LOW_CONFIDENCE
+        unsure = digit.unsure
         runners_up = "<br>".join(f"or {value} ({percent(p, 0)})" for value, p in digit.top3[1:] if p >= RUNNER_UP_SHOWN)
         alt = html.escape(f"Digit {number}, read as {digit.value}, as the network saw it")
         cards.append(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
+
+if TYPE_CHECKING:
+    from digitsight.result import Reading
 
 # espeak-ng's own English voices that pyttsx3 accepts (MBROLA voices are left out: they need extra
 # packages and pyttsx3 writes them at the wrong sample rate). Each with the language a browser's
@@ -33,8 +38,11 @@ def voice_controls() -> tuple[str, str, int]:
     return voice, language, int(rate)
 
 
-def read_aloud(number: str) -> None:
+def read_aloud(number: str, reading: Reading | None = None) -> None:
     """A "Read aloud" control for ``number`` (lines split by spaces), spoken as the user chose.
+
+    ``reading``: the reading ``number`` is, when it was not corrected: its doubt is said too
+    ("I am not sure about the third digit.").
 
     A WAV from the server's speech engine, played by the browser; without an engine (or when
     it fails) the browser's own Web Speech API reads it, from a button in a small iframe.
@@ -49,7 +57,7 @@ def read_aloud(number: str) -> None:
         key="speech-style",
     )
     voice, language, rate = voice_controls()
-    text = spoken_text(number, style=style)
+    text = spoken_text(reading if reading is not None else number, style=style)
     available, reason = speech_available()
     if not available:
         browser_speech(text, rate, language, "Your browser reads it aloud: this server has no speech engine.", reason)
