@@ -16,7 +16,10 @@ The images are the synthetic benchmark's photo-like ones (``make_image("photo", 
 
 The set-ups run in turn, round after round (--rounds); medians are printed, and the
 ratios the targets are about (2 workers over 1; the cluster over the 2-worker pool),
-each from the medians of one run. On a shared machine only those ratios compare.
+each from the medians of one run. On a shared machine only those ratios compare, and
+the speed-up of a second worker only when the machine is otherwise idle: Linux shares
+the CPU out between sessions (autogroups), so under load a session gets about the same
+CPU time with one worker as with two. The CPU per image compares under any load.
 
 Run:
     python benchmarks/bench_batch.py [--images 200] [--rounds 3] [--backend litert]
