@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 
     from digitsight.nets import Models
 
-# A worker process costs about half a second to start and load the LiteRT models, about
-# what reading a dozen photos costs: without --workers, a batch gets one worker per this
-# many images (up to one per core), and a small batch is read in this process.
+# Worker processes take about a second to start and load the LiteRT models (0.2 s of CPU
+# each, measured on 2 cores), about what reading 16 to 25 photo-like images costs: without
+# --workers, a batch gets one worker per this many images (up to one per core), and a
+# small batch is read in this process.
 IMAGES_PER_WORKER = 16
 # Tasks kept queued per worker thread: enough that none waits for the next chunk, few
 # enough that records come back in order without holding many finished chunks.
@@ -148,7 +149,7 @@ def read_many(
             yield read_one(name, options)
         return
     # "spawn": a fresh interpreter per worker, not a fork of this one and its threads
-    # (a forked TensorFlow or a held lock can hang); with LiteRT it costs ~0.5 s.
+    # (a forked TensorFlow or a held lock can hang); see IMAGES_PER_WORKER for its cost.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_preload, initargs=(options,)) as pool:
         chunks = _chunks(names, chunk_size or 1)
