@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import httpx
@@ -14,6 +16,8 @@ import pytest
 from digit_images import encode, ink_layer, on_paper
 from fastapi.testclient import TestClient
 
+from digitsight.errors import DigitSightError
+from digitsight.imaging import load_image
 from digitsight.serve import Limits, create_app
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -58,9 +62,6 @@ def test_several_uploads_give_a_list_in_upload_order_with_error_records(client) 
 
 
 def test_an_unreadable_image_is_a_422_in_the_cli_words(client) -> None:
-    from digitsight.errors import DigitSightError
-    from digitsight.imaging import load_image
-
     for data in (b"not an image", b""):
         with pytest.raises(DigitSightError) as cli:
             load_image(data)
@@ -69,12 +70,17 @@ def test_an_unreadable_image_is_a_422_in_the_cli_words(client) -> None:
         assert answer.json() == {"detail": str(cli.value)}
 
 
-def test_too_many_pixels_is_a_422_in_the_cli_words(client, monkeypatch) -> None:
-    from digitsight import imaging
+def test_too_many_pixels_is_a_422_in_the_cli_words(client) -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    monkeypatch.setattr(imaging, "MAX_PIXELS", 1000)  # the 2048 image is 300x100 or so: over it
-    answer = client.post("/read", files={"file": ("big.png", NUMBER)})
-    assert answer.status_code == 422 and "too large" in answer.json()["detail"]
+    # A 100-byte PNG whose header declares 20,000 x 20,000 pixels (400 MP): refused before decoding.
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 0, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    with pytest.raises(DigitSightError, match="too large") as cli:
+        load_image(bomb)
+    answer = client.post("/read", files={"file": ("bomb.png", bomb)})
+    assert answer.status_code == 422 and answer.json() == {"detail": str(cli.value)}
 
 
 def test_requests_over_the_limits_are_refused_with_413(client) -> None:
