@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,16 @@ def _nets_held() -> int:
     from digitsight.nets import base
 
     return len(base._loaded)
+
+
+def test_the_command_line_reads_on_the_cluster_named_by_scheduler(client, tmp_path: Path, capsys) -> None:
+    from digitsight.cli import main
+
+    for name, number in (("a.png", "2048"), ("b.png", "731")):
+        Image.fromarray(on_paper(ink_layer(number))).save(tmp_path / name)
+    out = tmp_path / "readings.jsonl"
+    address = client.scheduler.address  # tcp://127.0.0.1:PORT
+    assert main(["read", str(tmp_path), "--scheduler", address, "--output", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(Path(r["file"]).name, r["number"]) for r in records] == [("a.png", "2048"), ("b.png", "731")]
+    assert "read 2, failed 0" in capsys.readouterr().err
