@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from drawn_pages import INK, assert_boxes_match, assert_one_line_of, page, zero
 
-from digitsight.segment import segment
+from digitsight.segment import merge_fragments, segment
 
 
 def test_detached_bar_of_a_five_is_merged():
@@ -72,6 +72,30 @@ def test_a_hairline_left_of_a_margin_is_not_a_one():
     found = segment(image)
     assert [len(line) for line in found.lines] == [3]
     assert found.lines[0][0].x >= 55
+
+
+def test_a_shadows_thick_curved_edge_below_the_digits_is_not_a_digit():
+    image = page(220, 320)
+    drawn = [zero(image, 40 + 60 * k, 30, h=40, thickness=4) for k in range(4)]
+    cv2.ellipse(image, (140, 230), (60, 60), 0, 180, 270, INK, 24)  # a shadow's rounded corner, 24 px thick
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [4]
+    for got, want in zip(found.lines[0], drawn, strict=True):
+        assert abs(got.x - want[0]) <= 3 and abs(got.y - want[1]) <= 3
+
+
+def test_a_far_thicker_stroke_is_dropped_at_the_images_edge_and_kept_away_from_it():
+    def ink_with_blot(blot_y: int) -> np.ndarray:
+        ink = np.zeros((140, 360), np.uint8)
+        for k in range(4):
+            cv2.ellipse(ink, (52 + 60 * k, 50), (12, 20), 0, 0, 360, 1, 3)  # four 0s, 3 px strokes
+        cv2.ellipse(ink, (300, blot_y), (22, 20), 0, 0, 360, 1, 20)  # a 0 blotted nearly solid
+        return ink
+
+    kept, _ = merge_fragments(ink_with_blot(50))
+    assert len(kept) == 5  # a blotted digit amid thin ones is still a digit
+    dropped, _ = merge_fragments(ink_with_blot(130))  # running off the bottom: a shadow's edge
+    assert sorted(blob.x for blob in dropped) == sorted(blob.x for blob in kept)[:4]
 
 
 def test_a_margin_line_stub_running_off_the_bottom_is_not_a_one():

@@ -45,6 +45,10 @@ DASH_HEIGHT = 0.45
 DASH_ASPECT = 1.6
 # A candidate whose stroke is thinner than this fraction of the typical one is a line's remnant.
 THIN_STROKE = 0.45
+# ... and one touching the image's edge whose stroke is this many times the typical one is no pen's: the edge of
+# a shadow or of the desk running off the image (real and synthetic digits reach 2.4 times their neighbours'
+# stroke, a blotted 0 in the middle of a synthetic number 3.6; the corner of a phone's shadow, 3.9).
+THICK_STROKE = 3.0
 # A candidate touching the image's edge must be at least this tall (in digit heights).
 EDGE_MIN_HEIGHT = 0.6
 # A stroke this many times narrower than tall running off the top or bottom of the image is what is
@@ -85,7 +89,8 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     dashed stroke); a dash just above a digit is its bar. Dropped: thin strokes running
     off the top or bottom (a broken margin line; before the height is measured), groups
     far flatter than a digit (specks, dashes), short scraps touching the image's edge,
-    and strokes far thinner than the others (what is left of a ruled line or a margin).
+    and strokes far thinner than the others (what is left of a ruled line or a margin) or, at
+    the image's edge, far thicker (the edge of a shadow or of the desk).
 
     Parameters
     ----------
@@ -113,7 +118,7 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
         for box, members in zip(boxes, groups, strict=True)
         if _may_be_digit(box, height, ink.shape)
     ]
-    return _without_hairlines(blobs), height
+    return _one_pen(blobs, ink.shape), height
 
 
 def _components(stats: np.ndarray) -> tuple[list[list[int]], list[Box]]:
@@ -149,17 +154,23 @@ def _may_be_digit(box: Box, height: float, shape: tuple[int, int]) -> bool:
     return not (any(edges_touched(box, shape)) and box[3] < EDGE_MIN_HEIGHT * height)
 
 
-def _without_hairlines(blobs: list[Blob]) -> list[Blob]:
-    """``blobs`` less those whose stroke is far thinner than the others'.
+def _one_pen(blobs: list[Blob], shape: tuple[int, int]) -> list[Blob]:
+    """``blobs`` less those whose stroke is far thinner than the others', or far thicker at the image's edge.
 
     One pen writes every digit: a stroke far thinner than the others is what is left of a
-    ruled line or a margin (a hairline "1"), not a digit.
+    ruled line or a margin (a hairline "1"); one far thicker running off the image (``shape``:
+    its height and width), the edge of a shadow or of the desk.
     """
     if len(blobs) <= 1:
         return blobs
     strokes = np.array([stroke_width(blob.mask) for blob in blobs])
     typical = float(np.median(strokes))
-    return [blob for blob, stroke in zip(blobs, strokes, strict=True) if stroke >= THIN_STROKE * typical]
+    return [
+        blob
+        for blob, stroke in zip(blobs, strokes, strict=True)
+        if stroke >= THIN_STROKE * typical
+        and not (stroke >= THICK_STROKE * typical and any(edges_touched(blob.box, shape)))
+    ]
 
 
 def _margin_remnant(box: Box, shape: tuple[int, int]) -> bool:
