@@ -16,6 +16,8 @@ as a space between numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from digitsight.segment.blob import Blob
@@ -33,6 +35,9 @@ MIN_SPLIT_GAP = 0.9
 # Gaps narrower than this many line heights are no spacing: the halves of a broken 0, touching digits, a
 # digit's detached bar. Counted, they would make any ordinary gap look wide beside them.
 TIGHT_GAP = 0.1
+# A line whose numbers would change were every threshold this many times stricter, or more lenient, is reported
+# as doubtful: a quarter either way is about how far GAP_RATIO sits from what it separates.
+DOUBT_MARGIN = 1.25
 # A gap with no spacing to compare it with (a line of two blobs; or of a gap and touching digits) separates numbers
 # where wider than this many line heights: only a space of more than a digit's height is taken for one.
 LONE_GAP = 1.2
@@ -43,29 +48,47 @@ def line_height(line: list[Blob]) -> float:
     return float(np.median([blob.h for blob in line]))
 
 
-def gaps(line: list[Blob], height: float) -> list[float]:
-    """The gaps between neighbouring blobs of ``line`` (left to right); overlapping boxes give 0.
+def _x_centre(blob: Blob) -> float:
+    return blob.x + blob.w / 2
 
-    A blob narrower than NARROW_WIDTH x ``height`` counts as that wide, centred where it is.
+
+def gaps(line: list[Blob], height: float, along: Callable[[Blob], float] = _x_centre) -> list[float]:
+    """The gaps between neighbouring blobs of ``line`` (in order); overlapping boxes give 0.
+
+    Each blob spans its width about its centre, placed by ``along`` (its x, by default; on a
+    slanted line, where it is along the line). A blob narrower than NARROW_WIDTH x ``height``
+    counts as that wide.
     """
     least = NARROW_WIDTH * height
     spans = []
     for blob in line:
-        centre, half = blob.x + blob.w / 2, max(blob.w, least) / 2
+        centre, half = along(blob), max(blob.w, least) / 2
         spans.append((centre - half, centre + half))
     return [max(0.0, right[0] - left[1]) for left, right in zip(spans, spans[1:], strict=False)]
 
 
-def boundaries(spaces: list[float], height: float) -> list[bool]:
-    """For each gap of a line, whether it separates two numbers (the rule in the module docstring)."""
+def boundaries(spaces: list[float], height: float, strictness: float = 1.0) -> list[bool]:
+    """For each gap of a line, whether it separates two numbers (the rule in the module docstring).
+
+    ``strictness`` multiplies every threshold (``doubtful`` asks what a stricter or a more
+    lenient rule would say).
+    """
     splits = []
     for k, space in enumerate(spaces):
         others = spacing(spaces[:k] + spaces[k + 1 :], height)
         if others == 0.0:  # nothing to compare with
-            splits.append(space > LONE_GAP * height)
+            splits.append(space > strictness * LONE_GAP * height)
         else:
-            splits.append(space >= MIN_SPLIT_GAP * height and space >= GAP_RATIO * others)
+            wide = space >= strictness * MIN_SPLIT_GAP * height
+            splits.append(wide and space >= strictness * GAP_RATIO * others)
     return splits
+
+
+def doubtful(line: list[Blob], along: Callable[[Blob], float] = _x_centre) -> bool:
+    """Whether a rule DOUBT_MARGIN stricter or more lenient would part ``line`` into other numbers."""
+    height = line_height(line)
+    spaces = gaps(line, height, along)
+    return boundaries(spaces, height, 1 / DOUBT_MARGIN) != boundaries(spaces, height, DOUBT_MARGIN)
 
 
 def spacing(spaces: list[float], height: float) -> float:
@@ -74,11 +97,11 @@ def spacing(spaces: list[float], height: float) -> float:
     return float(np.median(wide)) if wide else 0.0
 
 
-def split_numbers(line: list[Blob]) -> list[list[Blob]]:
-    """One line (left to right) -> its numbers, split at the gaps ``boundaries`` picks."""
+def split_numbers(line: list[Blob], along: Callable[[Blob], float] = _x_centre) -> list[list[Blob]]:
+    """One line (in order along it; ``along`` places a blob on it) -> its numbers, split where ``boundaries`` says."""
     height = line_height(line)
     numbers = [[line[0]]]
-    for blob, split in zip(line[1:], boundaries(gaps(line, height), height), strict=True):
+    for blob, split in zip(line[1:], boundaries(gaps(line, height, along), height), strict=True):
         if split:
             numbers.append([])
         numbers[-1].append(blob)
