@@ -84,7 +84,7 @@ def read_loaded(
     # The confidences reported are calibrated; the choice above weighed the model's own.
     calibrated = choice._replace(probabilities=classifier.calibrated(choice.probabilities))
     lines = place(calibrated, seen, loaded.size)
-    return make_reading(lines, loaded.warnings, loaded.size, classifier.reject_not_digit)
+    return make_reading(lines, [*loaded.warnings, *seen.notes], loaded.size, classifier.reject_not_digit)
 
 
 def candidates(
@@ -102,7 +102,15 @@ def candidates(
     plans, images = plan_lines(found.lines, pairs=pair_model is not None, chains=chain_model is not None)
     said = Models(classifier, pair_model, chain_model).read(images.by_kind())
     return Candidates(
-        plans, images.crops, images.fields, images.rows, said[DIGIT], said.get(PAIR), said.get(CHAIN), scale
+        plans,
+        images.crops,
+        images.fields,
+        images.rows,
+        said[DIGIT],
+        said.get(PAIR),
+        said.get(CHAIN),
+        scale,
+        tuple(found.notes),
     )
 
 

@@ -93,6 +93,7 @@ class Candidates(NamedTuple):
     pairs: PairOutputs | None  # the pair model's outputs (None without one)
     chains: np.ndarray | None  # the chain model's (N, 32, 11) log-probabilities for the plans' ``chain`` images
     scale: float  # processing pixels per pixel of the original image
+    notes: tuple[str, ...] = ()  # segmentation's doubts, for the Reading's warnings (``segment.doubts``)
 
 
 def plan_lines(lines: list[list[Blob]], *, pairs: bool, chains: bool) -> tuple[list[list[Plan]], Images]:

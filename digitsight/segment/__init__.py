@@ -10,8 +10,11 @@ to bottom, each left to right. The steps, each in a module of this package:
 3. ``fragments``: merging of fragments that belong to one digit (broken strokes, the
    detached bar of a 5, a dashed 7), and dropping of what is no digit: specks, dashes,
    scraps at the image's edge, hairline remnants of a line;
-4. ``lines``: grouping into lines (chained left to right, so slanted lines stay whole),
-   split into numbers at wide gaps.
+4. ``lines``: grouping into lines along the writing's direction (``orientation``, up to
+   45 degrees), split into numbers where the gap is clearly wider than the line's own
+   spacing (``boundaries``); form cells lose their walls on the way (``cells``, from ``rules``);
+5. ``doubts``: what the reading should warn about (a dense page, a line that may be two,
+   an unclear space between numbers).
 
 ``blob`` holds what they pass along. Touching digits are split later
 (``digitsight.decode.cuts``), because the best cut is the one the classifier reads best.
@@ -22,9 +25,11 @@ from __future__ import annotations
 import numpy as np
 
 from digitsight.segment.blob import Blob, Box, Segmentation
+from digitsight.segment.boundaries import split_numbers
+from digitsight.segment.doubts import doubts
 from digitsight.segment.fragments import merge_fragments, reference_height
 from digitsight.segment.ink import Analysis, analyse, binarize, flatten
-from digitsight.segment.lines import SCRAP_HEIGHT, group_lines
+from digitsight.segment.lines import SCRAP_HEIGHT, find_lines, group_lines
 from digitsight.segment.rules import remove_long_lines
 
 __all__ = [
@@ -58,7 +63,10 @@ def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
     ink, faint = binarize(contrast)
     ink, removed = remove_long_lines(ink, faint)
     blobs, digit_height = merge_fragments(ink)
+    lines, direction = find_lines(blobs, digit_height)
+    numbers = [number for line in lines for number in split_numbers(line, direction.along)]
     # A number made of nothing but scraps far shorter than the digits is not writing: it is what
     # is left of the edge of a table or a shadow past the page, broken into teeth.
-    lines = [line for line in group_lines(blobs, digit_height) if max(b.h for b in line) >= SCRAP_HEIGHT * digit_height]
-    return Segmentation(lines, ink, light_on_dark, digit_height, stroke_small / scale, removed)
+    numbers = [number for number in numbers if max(b.h for b in number) >= SCRAP_HEIGHT * digit_height]
+    notes = doubts(lines, direction, digit_height)
+    return Segmentation(numbers, ink, light_on_dark, digit_height, stroke_small / scale, removed, notes)

@@ -65,6 +65,7 @@ class Segmentation:
     digit_height: float = 0.0
     stroke: float = 0.0
     removed_lines: int = 0
+    notes: list[str] = field(default_factory=list)  # what the reading should warn about (``doubts``)
 
 
 def union_box(a: Box, b: Box) -> Box:
