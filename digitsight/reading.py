@@ -1,7 +1,8 @@
 """The entry point, ``digitsight.read(image) -> Reading``, and the pipeline behind it.
 
 decode the image (imaging)
--> the processing image: gray, at most PROCESS_MAX_PIXELS, bold strokes shrunk
+-> the processing image: gray, the desk around a sheet painted over (page), at most
+   PROCESS_MAX_PIXELS, bold strokes shrunk
 -> segment: the digits' blobs, in lines (segment)
 -> candidates: each blob whole, cut into pieces, or merged with its neighbour, and
    every candidate's images read by the three nets, one batch each (decode.candidates, nets)
@@ -24,6 +25,7 @@ from digitsight.nets import CHAIN, DIGIT, PAIR, Models, load_models
 from digitsight.nets.chains import ChainModel
 from digitsight.nets.digits import Classifier
 from digitsight.nets.pairs import PairModel
+from digitsight.page import isolate_sheet
 from digitsight.result import LOW_CONFIDENCE, Digit, Reading, make_reading
 from digitsight.segment import Analysis, analyse, segment
 
@@ -122,7 +124,7 @@ def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float, Analysis 
     a 1-megapixel photo several times cheaper. The analysis (``segment.analyse``) is given
     only where it is of the very image returned (None where that was shrunk after it).
     """
-    gray = to_gray(loaded.rgb)
+    gray, _ = isolate_sheet(to_gray(loaded.rgb))
     scale = processing_scale((gray.shape[1], gray.shape[0]))
     processed = downscaled(gray, scale)
     analysis = analyse(processed)

@@ -1,0 +1,143 @@
+"""The sheet in a photo: a page, card or sticky note lying on a darker desk, found so only it is read.
+
+Left in, the desk and the sheet's edges drive everything after: the paper's brightness,
+binarization's thresholds, the digit height (a sheet's edge is a long dark "stroke"). So
+where the photo clearly shows a sheet, the rest of the image is painted over with the
+sheet's own paper tone, blurred from its border so no new edge appears.
+
+"Clearly a sheet": a bright region, much brighter than what surrounds it, covering a
+good part but not all of the image, whose outline is a quadrilateral (four corners fit
+it closely) with at least three of its corners inside the image, and with the darker
+surround along a good part of the image's border. A shadow falling across a page, or
+the lit band of a page half in shadow, runs off the image's edges; a crop, a canvas or a
+scan has no surround: those are read whole, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# The sheet is looked for on a copy this many pixels on its longer side: outlines need no detail.
+SHEET_SIDE = 256
+# A sheet covers at least this share of the image (a card held up, a sticky note close up) ...
+MIN_AREA = 0.12
+# ... and at most this share: beyond, the surround is a sliver (a scan's dark border is the scanner's lid).
+MAX_AREA = 0.9
+# The surround is darker than the sheet by at least this many grey levels (medians): a desk, not a shadow.
+SURROUND_CONTRAST = 60.0
+# At least this share of the image's border is surround: the sheet lies on something.
+SURROUND_BORDER = 0.3
+# The region's outline simplified within this share of its perimeter must leave four corners ...
+CORNER_TOLERANCE = 0.03
+# ... and the quadrilateral must cover the region this closely (intersection over union).
+QUAD_FIT = 0.9
+# At least this many of the corners lie inside the image, this share of its side or more from its edges: a sheet
+# is seen whole, or cut off along one side at most; a lit band across a shadowed page runs edge to edge.
+INNER_CORNERS = 3
+CORNER_MARGIN = 0.02
+# Writing and the sheet's own texture are closed over by this share of the copy's longer side.
+CLOSE_SHARE = 0.03
+# The sheet's outer rim (its shadowed edge, the desk's glare on it) this share of the image's longer side wide is
+# painted over with the surround.
+RIM_SHARE = 0.01
+# The fill is the sheet's paper blurred over this share of the image's longer side.
+FILL_BLUR_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet found in a photo: its mask (True inside) and corners (4 x 2, x and y, in the image's pixels)."""
+
+    mask: np.ndarray
+    corners: np.ndarray
+
+
+def find_sheet(gray: np.ndarray) -> Sheet | None:
+    """The sheet in ``gray`` (uint8, dark ink on light paper), or None where there clearly is none."""
+    height, width = gray.shape
+    factor = min(1.0, SHEET_SIDE / max(height, width))
+    small = cv2.resize(
+        gray, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
+    )
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    threshold, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    side = max(3, round(CLOSE_SHARE * max(small.shape)) | 1)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))
+    region = _largest(bright)
+    if region is None or not _lies_on_a_desk(small, region):
+        return None
+    corners = _quadrilateral(region)
+    if corners is None:
+        return None
+    corners = corners / factor
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillConvexPoly(mask, np.round(corners).astype(np.int32), 1)
+    return Sheet(mask.astype(bool), corners)
+
+
+def isolate_sheet(gray: np.ndarray) -> tuple[np.ndarray, Sheet | None]:
+    """``gray`` with all but its sheet painted over in the sheet's paper tone, and the sheet; as is where none."""
+    sheet = find_sheet(gray)
+    if sheet is None:
+        return gray, None
+    rim = max(1, round(RIM_SHARE * max(gray.shape)))
+    inside = cv2.erode(sheet.mask.astype(np.uint8), np.ones((2 * rim + 1, 2 * rim + 1), np.uint8))
+    return _paint_outside(gray, inside.astype(bool)), sheet
+
+
+def _largest(mask: np.ndarray) -> np.ndarray | None:
+    """The largest connected region of ``mask`` (a boolean mask), if it covers MIN_AREA to MAX_AREA of it."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return None
+    label = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    share = stats[label, cv2.CC_STAT_AREA] / mask.size
+    return labels == label if MIN_AREA <= share <= MAX_AREA else None
+
+
+def _lies_on_a_desk(small: np.ndarray, region: np.ndarray) -> bool:
+    """Whether what surrounds ``region`` is far darker than it and runs along enough of the image's border."""
+    if np.median(small[region]) - np.median(small[~region]) < SURROUND_CONTRAST:
+        return False
+    border = np.concatenate([region[0], region[-1], region[:, 0], region[:, -1]])
+    return float(np.mean(~border)) >= SURROUND_BORDER
+
+
+def _quadrilateral(region: np.ndarray) -> np.ndarray | None:
+    """The four corners (x, y) of ``region`` where its outline is clearly a quadrilateral, else None."""
+    contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    outline = cv2.convexHull(max(contours, key=cv2.contourArea))
+    corners = cv2.approxPolyDP(outline, CORNER_TOLERANCE * cv2.arcLength(outline, True), True)
+    if len(corners) != 4 or _inner_corners(corners.reshape(4, 2), region.shape) < INNER_CORNERS:
+        return None
+    quad = np.zeros(region.shape, np.uint8)
+    cv2.fillConvexPoly(quad, corners.reshape(-1, 2), 1)
+    union = np.count_nonzero(quad | region)
+    if union == 0 or np.count_nonzero(quad & region) / union < QUAD_FIT:
+        return None
+    return corners.reshape(4, 2).astype(np.float64)
+
+
+def _inner_corners(corners: np.ndarray, shape: tuple[int, int]) -> int:
+    """How many ``corners`` (x, y) lie at least CORNER_MARGIN of the image's sides from its edges."""
+    height, width = shape
+    mx, my = CORNER_MARGIN * width, CORNER_MARGIN * height
+    inside = (corners[:, 0] >= mx) & (corners[:, 0] <= width - 1 - mx) & (corners[:, 1] >= my)
+    return int(np.count_nonzero(inside & (corners[:, 1] <= height - 1 - my)))
+
+
+def _paint_outside(gray: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """``gray`` outside ``inside`` replaced by the inside's tone, blurred outward from its border.
+
+    A normalized box blur (the blurred image over the blurred mask) spreads the paper's
+    tone past the border; far from the sheet, where none of it reaches, the paper's median.
+    """
+    side = max(3, round(FILL_BLUR_SHARE * max(gray.shape)))
+    weight = cv2.blur(inside.astype(np.float32), (side, side))
+    spread = cv2.blur(np.where(inside, gray, 0).astype(np.float32), (side, side))
+    paper = float(np.median(gray[inside]))
+    fill = np.where(weight > 1e-3, spread / np.maximum(weight, 1e-3), paper)
+    return np.where(inside, gray, np.clip(fill, 0, 255)).astype(np.uint8)

@@ -1,0 +1,59 @@
+"""Finding the sheet in a photo (digitsight/page.py): a page on a desk is found, shadows and scans are not sheets."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from drawn_pages import page, zero
+
+from digitsight.page import find_sheet, isolate_sheet
+from digitsight.segment import segment
+
+DESK, PAPER = 45, 215
+CORNERS = np.array([(90, 60), (520, 95), (490, 380), (70, 350)])  # a sheet turned a little, in perspective
+
+
+def sheet_on_desk() -> np.ndarray:
+    image = np.full((440, 600), DESK, np.uint8)
+    cv2.fillConvexPoly(image, CORNERS.astype(np.int32), PAPER)
+    for k in range(4):
+        zero(image, 200 + 50 * k, 200, h=40)
+    return image
+
+
+def test_a_sheet_on_a_dark_desk_is_found_with_its_corners():
+    sheet = find_sheet(sheet_on_desk())
+    assert sheet is not None
+    found = sorted(map(tuple, np.round(sheet.corners).astype(int)))
+    for got, want in zip(found, sorted(map(tuple, CORNERS)), strict=True):
+        assert abs(got[0] - want[0]) <= 6 and abs(got[1] - want[1]) <= 6, (found, CORNERS)
+    assert sheet.mask[220, 300] and not sheet.mask[20, 20]
+
+
+def test_outside_the_sheet_is_painted_in_its_paper_and_the_digits_stay():
+    image = sheet_on_desk()
+    isolated, sheet = isolate_sheet(image)
+    assert sheet is not None
+    assert isolated[10, 10] > PAPER - 30 and isolated[430, 590] > PAPER - 30  # the desk is gone
+    assert np.array_equal(isolated[190:250, 190:400], image[190:250, 190:400])  # the writing is untouched
+    found = segment(isolated)
+    assert [len(line) for line in found.lines] == [4]
+
+
+def test_a_scan_or_a_canvas_has_no_sheet():
+    image = page(300, 400)
+    zero(image, 100, 100)
+    assert find_sheet(image) is None
+
+
+def test_a_shadow_across_the_page_is_no_sheet_edge():
+    image = page(300, 400)
+    image[180:] = 70  # the lower part in a deep shadow, edge to edge
+    zero(image, 100, 60)
+    assert find_sheet(image) is None
+
+
+def test_a_lit_band_along_the_top_of_a_shadowed_page_is_no_sheet():
+    image = np.full((300, 400), 80, np.uint8)
+    image[:90] = 220  # three of its corners on the image's edges
+    assert find_sheet(image) is None
