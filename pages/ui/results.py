@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 import re
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +37,13 @@ SHOWN_SIDE = 1600
 ZOOM_MAX_SHARE = 0.25
 # Margin around the digits' region, in heights of the tallest digit: room for the value labels.
 ZOOM_MARGIN = 0.6
+# Uploads are decoded to at most about this many pixels (a larger image comes already shrunk,
+# digitsight.imaging): the page shows SHOWN_SIDE across at most, and a 49-megapixel upload
+# decoded whole cost gigabytes across ten sessions (issue 23).
+DECODE_MAX_PIXELS = SHOWN_SIDE * SHOWN_SIDE
+# Readings running at once, one per core: more only share the cores, and each holds its decoded
+# image (up to ~200 MB for a hostile 49-megapixel PNG) while the health check waits for the GIL.
+READING_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
 # The enlarged region is scaled up to at least this many pixels on its longest side, at most 4x.
 ZOOM_MIN_SIDE = 720
 ZOOM_MAX_SCALE = 4.0
@@ -87,18 +96,28 @@ def analyse(image: ImageInput) -> Analysis:
     from pages.ui.models import models
 
     loaded_models = models()  # waits for the background load started by app.py, if it still runs
-    started = time.perf_counter()
-    # Decoded once, at full size: the drawing needs every pixel; read_loaded takes it as it is.
-    loaded = load_image(image)
-    reading = read_loaded(loaded, *loaded_models)
-    ms = (time.perf_counter() - started) * 1000
-    drawn = annotate(loaded, reading)
-    box = digits_region([digit.box for digit in reading.digits], loaded.size)
+    with READING_SLOTS:
+        started = time.perf_counter()
+        # Decoded once, a large image already shrunk; read_loaded takes it as it is.
+        loaded = load_image(image, max_pixels=DECODE_MAX_PIXELS)
+        reading = read_loaded(loaded, *loaded_models)
+        ms = (time.perf_counter() - started) * 1000
+        shown = in_decoded_pixels(reading, loaded.scale)  # the boxes where they are on loaded.rgb
+        drawn = annotate(loaded, shown)
+    box = digits_region([digit.box for digit in shown.digits], (drawn.shape[1], drawn.shape[0]))
     region = None
     if box is not None:
         x0, y0, x1, y1 = box
         region = enlarged(drawn[y0:y1, x0:x1])
     return Analysis(reading, shrunk(drawn, SHOWN_SIDE), region, ms)
+
+
+def in_decoded_pixels(reading: Reading, scale: float) -> Reading:
+    """``reading`` with its boxes (original pixels) in those of an image decoded at ``scale`` of the original."""
+    if scale == 1.0:
+        return reading
+    digits = [replace(digit, box=tuple(round(v * scale) for v in digit.box)) for digit in reading.digits]
+    return replace(reading, digits=digits)
 
 
 def digits_region(boxes: list[tuple[int, int, int, int]], size: tuple[int, int]) -> tuple[int, int, int, int] | None:
