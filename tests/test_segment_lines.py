@@ -72,3 +72,31 @@ def test_a_line_of_smaller_digits_is_still_read():
     for line, want in zip(boxes(found), [first, second], strict=True):
         for got, box in zip(line, want, strict=True):
             assert_boxes_match(got, box)
+
+
+def _box(x, y, w=24, h=40):
+    return Blob(x, y, w, h, np.ones((h, w), np.uint8))
+
+
+def test_a_digit_written_low_then_one_written_high_stay_in_the_line():
+    # 9 2 1, the 2 written 0.3 heights low and the 1 0.3 high: 0.6 heights apart, more than
+    # LINE_REACH from each other, but each within it of the line's level.
+    digits = [_box(10, 100), _box(44, 100), _box(78, 112), _box(112, 88), _box(146, 100)]
+    assert [[b.box for b in n] for n in group_lines(digits[::-1], 40.0)] == [[b.box for b in digits]]
+
+
+def test_a_baseline_that_steps_up_mid_number_is_one_line():
+    # 353 written on one level, 588 0.7 heights higher, right after: two chains, one line.
+    low = [_box(10 + 34 * k, 100) for k in range(3)]
+    high = [_box(112 + 34 * k, 72) for k in range(3)]
+    assert [[b.box for b in n] for n in group_lines(high + low, 40.0)] == [[b.box for b in low + high]]
+
+
+def test_two_lines_side_by_side_at_different_heights_stay_apart():
+    # A number, and another to the right of it a whole line lower: they do not overlap in height.
+    first = [_box(10 + 34 * k, 100) for k in range(3)]
+    second = [_box(112 + 34 * k, 150) for k in range(3)]
+    assert [[b.box for b in n] for n in group_lines(first + second, 40.0)] == [
+        [b.box for b in first],
+        [b.box for b in second],
+    ]

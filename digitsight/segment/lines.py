@@ -16,6 +16,14 @@ from digitsight.segment.orientation import LEVEL, Direction, writing_direction
 # A blob belongs to a line if its centre is within this fraction of a height (the taller one's, for two digits;
 # the digit's, for a scrap) of the line's blob's centre.
 LINE_REACH = 0.5
+# ... or of the median level of the line's last this-many blobs: baselines wander (a digit written low, the next
+# high) by more than LINE_REACH between two neighbours, but not from the line's own level.
+LINE_MEMORY = 3
+# Two lines are one broken in two where the second starts along the writing at most this many line heights after
+# the first ends, and its first blob overlaps the first's last, across the writing, by at least this share of the
+# shorter: a baseline that steps up or down between two digits (two lines of writing never overlap so).
+JOIN_GAP = 0.8
+JOIN_OVERLAP = 0.25
 # A blob shorter than this (in digit heights) is a scrap; a number whose tallest blob is one is dropped.
 SCRAP_HEIGHT = 0.5
 
@@ -48,26 +56,68 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
             lines = tilted
         else:
             direction = LEVEL
+    lines = _join_broken(lines, direction)
     _place_scraps(lines, scraps, direction)
     lines.sort(key=lambda line: float(np.mean([direction.across(b) for b in line])))
     return lines, direction
 
 
 def _chain(digits: list[Blob], direction: Direction) -> list[list[Blob]]:
-    """Digits -> lines, taking them left to right: each joins the line whose last blob is nearest in height."""
+    """Digits -> lines, taking them left to right: each joins the line nearest in height (``_offset``)."""
     lines: list[list[Blob]] = []
     for blob in sorted(digits, key=direction.along):
         best, best_dy = None, None
         for line in lines:
-            last = line[-1]
-            dy = abs(direction.across(last) - direction.across(blob))
-            if dy <= LINE_REACH * max(last.h, blob.h) and (best_dy is None or dy < best_dy):
+            dy = _offset(line, blob, direction)
+            if dy is not None and (best_dy is None or dy < best_dy):
                 best, best_dy = line, dy
         if best is None:
             lines.append([blob])
         else:
             best.append(blob)
     return lines
+
+
+def _offset(line: list[Blob], blob: Blob, direction: Direction) -> float | None:
+    """How far ``blob`` is across the writing from where ``line`` has got to; None if out of LINE_REACH.
+
+    Where the line has got to is its last blob's level (a slanted line moves on from it) or
+    the median level of its last LINE_MEMORY blobs (one written high or low does not move it),
+    whichever is nearer.
+    """
+    recent = line[-LINE_MEMORY:]
+    across = direction.across(blob)
+    last = line[-1]
+    to_last = abs(direction.across(last) - across)
+    to_level = abs(float(np.median([direction.across(b) for b in recent])) - across)
+    reach = LINE_REACH * max(blob.h, last.h, float(np.median([b.h for b in recent])))
+    offset = min(to_last, to_level)
+    return offset if offset <= reach else None
+
+
+def _join_broken(lines: list[list[Blob]], direction: Direction) -> list[list[Blob]]:
+    """``lines`` with each pair that is one line broken in two (JOIN_GAP, JOIN_OVERLAP) joined."""
+    lines = sorted(lines, key=lambda line: direction.along(line[0]))
+    joined: list[list[Blob]] = []
+    for line in lines:
+        before = next((other for other in joined if _continues(other, line, direction)), None)
+        if before is None:
+            joined.append(line)
+        else:
+            before.extend(line)
+    return joined
+
+
+def _continues(first: list[Blob], second: list[Blob], direction: Direction) -> bool:
+    """Whether ``second`` carries on ``first``: starting just after it, level enough with its end."""
+    end, start = first[-1], second[0]
+    height = max(end.h, start.h)
+    gap = (direction.along(start) - start.w / 2) - (direction.along(end) + end.w / 2)
+    if not -0.1 * height <= gap <= JOIN_GAP * height:
+        return False
+    low, high = direction.across(end), direction.across(start)
+    overlap = min(low + end.h / 2, high + start.h / 2) - max(low - end.h / 2, high - start.h / 2)
+    return overlap >= JOIN_OVERLAP * min(end.h, start.h)
 
 
 def _place_scraps(lines: list[list[Blob]], scraps: list[Blob], direction: Direction) -> None:
