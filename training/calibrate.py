@@ -41,8 +41,9 @@ from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
 from tools.build_real_digits import load_real_digits
 from training.negatives import NOT_A_DIGIT, measuring_negatives
 
-# The rejection thresholds tried, on the calibrated P(not a digit).
-THRESHOLDS = np.round(np.arange(0.3, 0.995, 0.01), 2)
+# The rejection thresholds tried, on the calibrated P(not a digit): from 0.5, where "not a digit"
+# is as likely as all ten digits together; below that, a crop more likely a digit would be dropped.
+THRESHOLDS = np.round(np.arange(0.5, 0.995, 0.01), 2)
 # The largest share of real or MNIST digits a threshold may reject: issue 20 asks at most
 # 0.5% of real digits rejected; on the tuning half's ~225 crops that is one crop.
 MAX_DIGITS_REJECTED = 0.005

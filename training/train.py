@@ -65,7 +65,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def build_model() -> keras.Model:
-    """28x28x1 in [0, 1] -> softmax over the 10 digits and NOT_A_DIGIT."""
+    """28x28x1 in [0, 1] -> probabilities of the 10 digits and NOT_A_DIGIT (summing to 1).
+
+    Two heads: a softmax over the ten digits and a sigmoid P(not a digit) q; the output is
+    (digits x (1 - q), q). Its cross-entropy is the digit head's cross-entropy plus q's binary
+    one for a digit, and q's alone for a negative: negatives teach the digit head nothing,
+    so that reading digits does not pay for knowing what is no digit.
+    """
     inputs = keras.Input(shape=(28, 28, 1), name="digit")
     x = conv_block(inputs, 32)
     x = conv_block(x, 32)
@@ -77,7 +83,10 @@ def build_model() -> keras.Model:
     x = conv_block(x, 128)
     x = keras.layers.GlobalAveragePooling2D()(x)
     x = keras.layers.Dropout(0.25)(x)
-    outputs = keras.layers.Dense(CLASSES, activation="softmax", name="probabilities")(x)
+    digits = keras.layers.Dense(CLASSES - 1, activation="softmax", name="digits")(x)
+    not_digit = keras.layers.Dense(1, activation="sigmoid", name="not_digit")(x)
+    is_digit = keras.layers.Rescaling(-1.0, offset=1.0, name="is_digit")(not_digit)
+    outputs = keras.layers.Concatenate(name="probabilities")([keras.layers.Multiply()([digits, is_digit]), not_digit])
     return keras.Model(inputs, outputs, name="digitsight_cnn")
 
 
