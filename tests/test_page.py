@@ -57,3 +57,15 @@ def test_a_lit_band_along_the_top_of_a_shadowed_page_is_no_sheet():
     image = np.full((300, 400), 80, np.uint8)
     image[:90] = 220  # three of its corners on the image's edges
     assert find_sheet(image) is None
+
+
+def test_a_sheet_lit_unevenly_leaves_no_edge_where_the_desk_was():
+    # The sheet darker at the left than at the right: a fill of one tone would be darker than its
+    # right edge and lighter than its left one, and binarization would find a frame round it.
+    image = sheet_on_desk()
+    ramp = np.linspace(0.6, 1.0, image.shape[1])[None, :]
+    sheet = cv2.fillConvexPoly(np.zeros(image.shape, np.uint8), CORNERS.astype(np.int32), 1).astype(bool)
+    image = np.where(sheet, image * ramp, image).astype(np.uint8)
+    isolated, found = isolate_sheet(image)
+    assert found is not None
+    assert [len(line) for line in segment(isolated).lines] == [4]
