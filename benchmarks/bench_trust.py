@@ -30,6 +30,7 @@ Run from the repository root (a module: it uses training/ and tools/):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from digitsight.calibration import expected_calibration_error, reliability_bins, tempered
 from digitsight.data import load_mnist, validation_split
+from digitsight.evaluation import report_path_for, write_report
 from digitsight.labelled import load_labels
 from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
 from tools.build_real_digits import SAMPLES, RealDigits, load_real_digits
@@ -78,8 +80,10 @@ def _as_crops(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
 
 
-def classifier_section(classifier: Classifier, real: RealDigits | None, rebuild: bool) -> dict[str, Scored]:
-    """Print section 1 and 2; return the scored sets for the calibration section."""
+def classifier_section(
+    classifier: Classifier, real: RealDigits | None, rebuild: bool, figures: dict
+) -> dict[str, Scored]:
+    """Print section 1 and 2, adding their figures to ``figures``; return the scored sets for section 3."""
     mnist = load_mnist()
     validation, _ = validation_split(len(mnist.x_train))
     sets = {
@@ -99,21 +103,24 @@ def classifier_section(classifier: Classifier, real: RealDigits | None, rebuild:
             f"  {name:<28} {len(scored.labels):>6} crops  accuracy {scored.accuracy():7.2%}  "
             f"rejected {rejected.mean():6.2%} ({int(rejected.sum())})"
         )
+        figures[name] = {"crops": len(scored.labels), "accuracy": scored.accuracy(), "rejected": float(rejected.mean())}
     images, kinds = measuring_negatives("held_out", rebuild)
     negatives = Scored(classifier.raw(_as_crops(images)), np.full(len(images), NOT_A_DIGIT))
     rejected = negatives.rejected(t, threshold)
     print(f"\n2. Held-out negatives rejected: {rejected.mean():.1%} of {len(images)}")
     print("  " + "  ".join(f"{kind} {rejected[kinds == kind].mean():.0%}" for kind in dict.fromkeys(kinds)))
+    figures["held-out negatives"] = {"crops": len(images), "rejected": float(rejected.mean())}
     return sets
 
 
-def calibration_section(sets: dict[str, Scored], temperature: float, plots: Path | None) -> None:
-    """Print section 3 (ECE before and after) and draw the reliability diagrams."""
+def calibration_section(sets: dict[str, Scored], temperature: float, plots: Path | None, figures: dict) -> None:
+    """Print section 3 (ECE before and after), adding it to ``figures``; draw the reliability diagrams."""
     print(f"\n3. Expected calibration error (10 bins): temperature 1 -> {temperature:.3f}")
     for name, scored in sets.items():
         before = expected_calibration_error(*scored.confidences(1.0))
         after = expected_calibration_error(*scored.confidences(temperature))
         print(f"  {name:<28} ECE {before:6.2%} -> {after:6.2%}")
+        figures[name] |= {"ece_before": before, "ece_after": after}
     if plots is None:
         return
     import matplotlib
@@ -131,17 +138,14 @@ def calibration_section(sets: dict[str, Scored], temperature: float, plots: Path
             confidences, correct = sets[name].confidences(t)
             bins = [b for b in reliability_bins(confidences, correct) if b.count]
             ece = expected_calibration_error(confidences, correct)
-            axis.plot(
-                [b.confidence for b in bins],
-                [b.accuracy for b in bins],
-                "o-",
-                color=colour,
-                label=f"{label}, ECE {ece:.1%}",
-            )
+            xs, ys = [b.confidence for b in bins], [b.accuracy for b in bins]
+            axis.plot(xs, ys, "-", color=colour, linewidth=1, label=f"{label}, ECE {ece:.1%}")
+            # A bin's dot grows with its answers: nearly all sit in the top bin, a handful in the others.
+            axis.scatter(xs, ys, s=[8 + 150 * (b.count / len(confidences)) ** 0.5 for b in bins], color=colour)
         axis.plot([0, 1], [0, 1], ":", color="grey")
         axis.set(
-            title=f"{name} ({len(sets[name].labels)})",
-            xlabel="confidence (bin mean)",
+            title=f"{name} ({len(sets[name].labels)} crops)",
+            xlabel="confidence (bin mean; dot area ~ crops in the bin)",
             ylabel="accuracy",
             xlim=(0, 1.02),
             ylim=(0, 1.02),
@@ -219,6 +223,20 @@ def reading_section(model_path: Path, plots: Path | None) -> None:
     print(f"  risk-coverage plot: {plots / 'risk_coverage.png'}")
 
 
+def write_trust_report(model_path: Path, classifier: Classifier, figures: dict) -> None:
+    """Add the figures of sections 1-3 to the model's report, as ``trust`` (the command that measured them too)."""
+    path = report_path_for(model_path)
+    report = json.loads(path.read_text())
+    report["trust"] = {
+        "command": "python -m benchmarks.bench_trust --write-report",
+        "temperature": classifier.temperature,
+        "reject_not_digit": classifier.reject_not_digit,
+        "sets": figures,
+    }
+    write_report(report, path)
+    print(f"\nreport: {path} (trust)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="the digit classifier (.keras)")
@@ -226,13 +244,19 @@ def main() -> None:
     parser.add_argument("--plots", type=Path, help="write reliability.png and risk_coverage.png into this folder")
     parser.add_argument("--skip-reading", action="store_true", help="leave out section 4 (reading 61 images)")
     parser.add_argument("--rebuild", action="store_true", help="build the real digit and negative caches again")
+    parser.add_argument(
+        "--write-report", action="store_true", help="add sections 1-3 to the model's report (models/<name>.report.json)"
+    )
     args = parser.parse_args()
     classifier = Classifier(args.model, args.backend)
     real = load_real_digits(args.rebuild)
     if real is None:
         print(f"real digits: skipped, {SAMPLES} is absent")
-    sets = classifier_section(classifier, real, args.rebuild)
-    calibration_section(sets, classifier.temperature, args.plots)
+    figures: dict = {}
+    sets = classifier_section(classifier, real, args.rebuild, figures)
+    calibration_section(sets, classifier.temperature, args.plots, figures)
+    if args.write_report:
+        write_trust_report(args.model, classifier, figures)
     if not args.skip_reading:
         reading_section(args.model, args.plots)
 
