@@ -22,24 +22,27 @@ UNSURE = (235, 120, 0)
 def annotate(image: object, reading: Reading, *, low_confidence: float | None = None) -> np.ndarray:
     """``image`` (anything ``digitsight.read`` accepts) with ``reading`` drawn on it -> (H, W, 3) uint8 RGB.
 
-    Boxes are in the original image's coordinates, as ``Reading`` reports them. Low-
-    confidence digits are drawn in orange, the others in green.
+    Boxes are in the original image's coordinates, as ``Reading`` reports them; where
+    ``image`` is a ``LoadedImage`` decoded shrunk (``load_image(..., max_pixels=)``), the
+    picture is drawn at that smaller size, boxes scaled to it. Low-confidence digits are
+    drawn in orange, the others in green.
     """
     threshold = LOW_CONFIDENCE if low_confidence is None else low_confidence
-    canvas = load_image(image).rgb.copy()
+    loaded = load_image(image)
+    canvas = loaded.rgb.copy()
     height, width = canvas.shape[:2]
     # Lines and labels scale with the image so they stay visible on a 12-megapixel photo.
     thickness = max(1, round(max(height, width) / 400))
-    boxes = [digit.box for digit in reading.digits]
+    boxes = [_scaled(digit.box, loaded.scale) for digit in reading.digits]
     taken: list[tuple[int, int, int, int]] = []  # labels placed so far, (x, y, w, h)
-    for digit in reading.digits:
-        x, y, w, h = digit.box
+    for digit, box in zip(reading.digits, boxes, strict=True):
+        x, y, w, h = box
         colour = SURE if digit.confidence >= threshold else UNSURE
         cv2.rectangle(canvas, (x, y), (x + w - 1, y + h - 1), colour, thickness)
         font_scale = max(0.4, h / 60)
         label = str(digit.value)
         (text_w, text_h), baseline = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
-        left, top = _label_spot(digit.box, (text_w + 2, text_h + baseline), thickness, (width, height), boxes, taken)
+        left, top = _label_spot(box, (text_w + 2, text_h + baseline), thickness, (width, height), boxes, taken)
         taken.append((left, top, text_w + 2, text_h + baseline))
         cv2.rectangle(canvas, (left, top), (left + text_w + 2, top + text_h + baseline), colour, -1)
         cv2.putText(
@@ -53,6 +56,14 @@ def annotate(image: object, reading: Reading, *, low_confidence: float | None = 
             cv2.LINE_AA,
         )
     return canvas
+
+
+def _scaled(box: tuple[int, int, int, int], scale: float) -> tuple[int, int, int, int]:
+    """``box`` (x, y, w, h) in an image ``scale`` times the original's size (at least 1 pixel wide and tall)."""
+    if scale == 1.0:
+        return box
+    x, y, w, h = box
+    return round(x * scale), round(y * scale), max(1, round(w * scale)), max(1, round(h * scale))
 
 
 def _label_spot(

@@ -95,13 +95,15 @@ def read_one(name: str, options: ReadOptions = ReadOptions()) -> dict[str, Any]:
     Raises DigitSightError only when the networks cannot be loaded (a bad model file fails
     every image alike: the caller stops).
     """
+    from digitsight.imaging import PROCESS_MAX_PIXELS
     from digitsight.inputs import load_source
     from digitsight.reading import read_loaded
 
     models = _models(options)
     started = time.perf_counter()
     try:
-        reading = read_loaded(load_source(name), *models)
+        # Decoded shrunk to what reading processes anyway: a huge image never exists at full size.
+        reading = read_loaded(load_source(name, PROCESS_MAX_PIXELS), *models)
     except DigitSightError as error:
         return {"file": name, "error": str(error)}
     except Exception as error:  # noqa: BLE001 - one image tripping a bug must not end a batch of thousands

@@ -54,13 +54,17 @@ def expand_inputs(arguments: Iterable[str], recursive: bool = False) -> list[str
     return list(dict.fromkeys(names))
 
 
-def load_source(name: str) -> LoadedImage:
-    """Decode the image ``name`` (a name from ``expand_inputs``); DigitSightError if it cannot be read."""
+def load_source(name: str, max_pixels: int | None = None) -> LoadedImage:
+    """Decode the image ``name`` (a name from ``expand_inputs``); DigitSightError if it cannot be read.
+
+    ``max_pixels``: as ``imaging.load_image``'s: a larger image may come back shrunk while it is
+    decoded (readers pass ``PROCESS_MAX_PIXELS``, so a huge image never exists at full size).
+    """
     if not is_url(name):
         if name.lower().endswith(".zip"):
             _archive_members(name)  # raises DigitSightError saying why the archive was not expanded
             raise DigitSightError(f"{name}: a .zip archive, not an image")
-        return load_image(Path(name))  # the local file's own checks and messages
+        return load_image(Path(name), max_pixels=max_pixels)  # the local file's own checks and messages
     import fsspec
 
     try:
@@ -70,7 +74,7 @@ def load_source(name: str) -> LoadedImage:
         raise DigitSightError(f"{name}: file not found") from error
     except (OSError, ValueError, ImportError) as error:  # fsspec reports a missing driver as ImportError
         raise DigitSightError(f"{name}: cannot read the file ({error})") from error
-    return load_image(data)
+    return load_image(data, max_pixels=max_pixels)
 
 
 def _expand_local(argument: str, recursive: bool) -> list[str]:

@@ -38,6 +38,7 @@ def run_read(args: argparse.Namespace) -> int:
     # Drawing on each image and speaking them all need the readings here: one process, printed.
     if args.output or args.scheduler or args.format == "csv":
         raise DigitSightError("--annotate and --speak print what they read: leave out --output, --scheduler, --format")
+    from digitsight.imaging import PROCESS_MAX_PIXELS
     from digitsight.inputs import expand_inputs, load_source
     from digitsight.reading import load_models, read_loaded
 
@@ -49,7 +50,7 @@ def run_read(args: argparse.Namespace) -> int:
     for file in expand_inputs(args.images, recursive=args.recursive):
         started = time.perf_counter()
         try:
-            loaded = load_source(file)
+            loaded = load_source(file, PROCESS_MAX_PIXELS)  # a huge image is decoded shrunk
             reading = read_loaded(loaded, *models)
             ms = (time.perf_counter() - started) * 1000
             if out_dir is not None:
@@ -69,7 +70,7 @@ def run_read(args: argparse.Namespace) -> int:
             for warning in reading.warnings:
                 print(f"  warning: {warning}", flush=True)
     if args.speak:
-        failed |= not _speak(args.speak, readings)
+        failed |= not _speak(args.speak, readings, force=args.force)
     return 1 if failed else 0
 
 
@@ -127,8 +128,11 @@ def _new_file(target: Path, force: bool) -> BinaryIO:
     return os.fdopen(descriptor, "wb")
 
 
-def _speak(path: str, readings: list) -> bool:
-    """Write what was read, spoken (one image after another), to the WAV file ``path``; False on failure."""
+def _speak(path: str, readings: list, force: bool = False) -> bool:
+    """Write what was read, spoken (one image after another), to the WAV file ``path``; False on failure.
+
+    As ``--annotate``'s pictures: never through a symbolic link, never over a file unless ``force``.
+    """
     from digitsight.speech import spoken_text, synthesize
 
     if not readings:
@@ -136,7 +140,8 @@ def _speak(path: str, readings: list) -> bool:
         return False
     try:
         audio = synthesize(" ".join(spoken_text(reading, style="number") for reading in readings))
-        Path(path).write_bytes(audio)
+        with _new_file(Path(path), force) as stream:
+            stream.write(audio)
     except DigitSightError as error:
         print(f"error: cannot speak the number: {error}", file=sys.stderr)
         return False

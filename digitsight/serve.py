@@ -114,12 +114,13 @@ def create_app(
 
 def _read_upload(name: str, data: bytes, models: Any) -> dict[str, Any]:
     """The record of one uploaded image: the JSON contract, or ``{"file", "error"}`` in the CLI's words."""
-    from digitsight.imaging import load_image
+    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
     from digitsight.reading import read_loaded
 
     started = time.perf_counter()
     try:
-        reading = read_loaded(load_image(data), *models)
+        # Decoded shrunk to what reading processes anyway: a huge image never exists at full size.
+        reading = read_loaded(load_image(data, max_pixels=PROCESS_MAX_PIXELS), *models)
     except DigitSightError as error:
         return {"file": name, "error": str(error)}
     return reading.to_dict(name, (time.perf_counter() - started) * 1000)

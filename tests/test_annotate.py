@@ -53,3 +53,17 @@ def test_gray_input_and_an_empty_reading():
     out = annotate(gray, reading_of(size=(40, 30)))
     assert out.shape == (30, 40, 3)
     assert (out == 128).all()
+
+
+def test_a_shrunk_decoded_image_gets_its_boxes_scaled():
+    # Reading reports boxes in the original's pixels; the CLI decodes huge images shrunk
+    # (load_image(max_pixels=)), so the boxes are drawn at that image's scale.
+    from digitsight.imaging import load_image
+
+    original = np.full((400, 800, 3), 255, np.uint8)
+    loaded = load_image(original, max_pixels=100 * 200)
+    assert loaded.size == (800, 400) and loaded.scale < 1
+    out = annotate(loaded, reading_of((4, 0.99, (400, 200, 120, 160)), size=(800, 400)))
+    assert out.shape == loaded.rgb.shape
+    x, y = round(400 * loaded.scale), round(280 * loaded.scale)
+    assert tuple(out[y, x]) == SURE  # the box's left edge, where the original's box lies at this scale

@@ -145,3 +145,15 @@ def test_resuming_in_another_format_than_the_file_holds_is_refused(capsys, folde
     code, _, err = _cli(capsys, str(folder), "--format", "csv", "--output", str(out))
     assert code == 1 and "holds jsonl records: add --format jsonl" in err
     assert len(out.read_text().splitlines()) == 1  # untouched
+
+
+def test_load_source_decodes_a_large_image_shrunk_when_asked(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "big.png"
+    Image.new("L", (1200, 800), 255).save(path)
+    loaded = load_source(str(path), max_pixels=120 * 80)
+    assert loaded.size == (1200, 800)
+    assert loaded.rgb.shape[0] * loaded.rgb.shape[1] <= 4 * 120 * 80
+    assert loaded.scale < 1
+    assert load_source(str(path)).scale == 1.0

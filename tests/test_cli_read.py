@@ -187,3 +187,28 @@ def test_the_command_line_prints_no_tensorflow_logs(images, shipped_model_path):
     assert f"{images['text']}: error: not an image file DigitSight can read" in lines[0]
     for line in lines:
         assert not any(word in line.lower() for word in ("tensorflow", "absl", "onednn", "cuda", "i0000", "e0000"))
+
+
+def test_speak_never_writes_through_a_symlink_nor_over_a_file(
+    capsys, images, shipped_model_path, monkeypatch, tmp_path
+):
+    from digitsight import speech
+
+    monkeypatch.setattr(speech, "synthesize", lambda text: b"RIFF-fake-wav")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "number.wav"
+    link.symlink_to(victim)
+    code, _, err = run(capsys, "--model", str(shipped_model_path), "--speak", str(link), str(images["good"]))
+    assert code == 1
+    assert "symbolic link" in err
+    assert victim.read_text() == "keep me"
+
+    existing = tmp_path / "old.wav"
+    existing.write_bytes(b"old")
+    code, _, err = run(capsys, "--model", str(shipped_model_path), "--speak", str(existing), str(images["good"]))
+    assert code == 1 and "--force" in err and existing.read_bytes() == b"old"
+    code, _, _ = run(
+        capsys, "--model", str(shipped_model_path), "--speak", str(existing), "--force", str(images["good"])
+    )
+    assert code == 0 and existing.read_bytes() == b"RIFF-fake-wav"
