@@ -31,6 +31,7 @@ app: setup
 # Browser tests run as their own step, so a run says plainly which part failed.
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -m "not browser"
 	$(BIN)/python -m pytest -m browser
 
