@@ -52,7 +52,7 @@ def test_json_lines_for_good_files_and_exit_code_0(capsys, images, shipped_model
     assert first["number"] == "2048" and first["lines"] == ["2048"]
     assert [d["value"] for d in first["digits"]] == [2, 0, 4, 8]
     for digit in first["digits"]:
-        assert set(digit) == {"value", "confidence", "box"}
+        assert set(digit) == {"value", "confidence", "unsure", "box"}
         assert len(digit["box"]) == 4 and all(isinstance(v, int) for v in digit["box"])
         assert 0 <= digit["confidence"] <= 1
     assert first["ms"] > 0

@@ -85,6 +85,7 @@ def test_the_dashboard_shows_the_confidence_and_says_the_doubt(shipped_model_pat
         return PairOutputs(count, unsure(None, fields), unsure(None, fields))
 
     monkeypatch.setattr(Classifier, "read", unsure)
+    monkeypatch.setattr(Classifier, "calibrated", lambda self, rows: rows)  # the stub's own, not the model's
     monkeypatch.setattr(PairModel, "read", just_as_unsure)
     at = upload(open_page("predictor"), "doubtful.png", encode(on_paper(ink_layer("3"))))
     assert shown_numbers(at) == ["3"]
