@@ -27,7 +27,7 @@ from digitsight.nets.digits import Classifier
 from digitsight.nets.pairs import PairModel
 from digitsight.page import isolate_sheet
 from digitsight.result import LOW_CONFIDENCE, Digit, Reading, make_reading
-from digitsight.segment import Analysis, analyse, segment
+from digitsight.segment import Analysis, analyse, segment_small
 
 __all__ = [
     "LOW_CONFIDENCE",
@@ -100,7 +100,8 @@ def candidates(
     ``tools/tune_reading.py`` re-scores these under other weights (``choose``).
     """
     processed, scale, analysis = _processing_image(loaded)
-    found = segment(processed, analysis)
+    found, enlarged = segment_small(processed, analysis)
+    scale *= enlarged
     plans, images = plan_lines(found.lines, pairs=pair_model is not None, chains=chain_model is not None)
     said = Models(classifier, pair_model, chain_model).read(images.by_kind())
     return Candidates(

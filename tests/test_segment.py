@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from drawn_pages import assert_one_line_of, page, zero
 
 import digitsight.segment
-from digitsight.segment import analyse, segment
+from digitsight.segment import SMALL_DIGIT, analyse, segment, segment_small
 
 
 def test_digits_found_in_order_with_their_boxes():
@@ -31,3 +32,21 @@ def test_a_given_analysis_is_used_instead_of_a_second_one(monkeypatch):
     np.testing.assert_array_equal(found.ink, want.ink)
     assert found.stroke == analysis.stroke_small / analysis.small_scale
     assert segment(image, analysis._replace(light_on_dark=True)).light_on_dark
+
+
+def test_small_digits_are_segmented_again_on_the_image_enlarged():
+    image = page(60, 160)
+    for k in range(4):
+        zero(image, 20 + 30 * k, 20, h=16, thickness=2)
+    found, factor = segment_small(image)
+    assert factor == pytest.approx(SMALL_DIGIT / 16, rel=0.15)
+    assert [len(line) for line in found.lines] == [4]
+    assert found.digit_height == pytest.approx(16 * factor, abs=3)
+
+
+def test_digits_of_a_common_size_are_not_enlarged():
+    image = page(120, 320)
+    for k in range(4):
+        zero(image, 30 + 60 * k, 30, h=40)
+    found, factor = segment_small(image)
+    assert factor == 1.0 and [len(line) for line in found.lines] == [4]

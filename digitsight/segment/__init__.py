@@ -22,6 +22,9 @@ to bottom, each left to right. The steps, each in a module of this package:
 
 from __future__ import annotations
 
+import math
+
+import cv2
 import numpy as np
 
 from digitsight.segment.blob import Blob, Box, Segmentation
@@ -45,7 +48,17 @@ __all__ = [
     "reference_height",
     "remove_long_lines",
     "segment",
+    "segment_small",
 ]
+
+# Digits shorter than this many pixels lose strokes to binarization and shape to the 28-pixel crops: the image is
+# enlarged (smoothly) to bring them to this height and segmented again ...
+SMALL_DIGIT = 32
+# ... by at most this factor (a 12-pixel digit gets to 36), not for less than MIN_UPSCALE (not worth a second
+# pass), and only while the enlarged image stays under UPSCALE_MAX_PIXELS (a dense page of small digits is big).
+MAX_UPSCALE = 3.0
+MIN_UPSCALE = 1.25
+UPSCALE_MAX_PIXELS = 1_200_000
 
 
 def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
@@ -70,3 +83,18 @@ def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
     numbers = [number for number in numbers if max(b.h for b in number) >= SCRAP_HEIGHT * digit_height]
     notes = doubts(lines, direction, digit_height)
     return Segmentation(numbers, ink, light_on_dark, digit_height, stroke_small / scale, removed, notes)
+
+
+def segment_small(gray: np.ndarray, analysis: Analysis | None = None) -> tuple[Segmentation, float]:
+    """``segment``, again on the image enlarged where the digits are small (SMALL_DIGIT); and the enlargement.
+
+    Returns the segmentation (in the enlarged image's pixels) and the factor (1.0 where not enlarged).
+    """
+    found = segment(gray, analysis)
+    if not found.lines or found.digit_height >= SMALL_DIGIT:
+        return found, 1.0
+    factor = min(MAX_UPSCALE, SMALL_DIGIT / found.digit_height, math.sqrt(UPSCALE_MAX_PIXELS / gray.size))
+    if factor < MIN_UPSCALE:
+        return found, 1.0
+    enlarged = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return segment(enlarged), factor
