@@ -14,6 +14,10 @@ Each category stresses one thing ``digitsight.read`` must handle:
 - broken:         strokes broken by gaps (faded pen, dashed strokes)
 - two_lines:      two numbers, one above the other
 
+and seven scenes of what real photos do (``scenes``: a sheet on a desk, slanted lines,
+wide spacing against two numbers on a line, small digits, uneven baselines, stray marks,
+dense pages).
+
 Numbers have 1 to 8 digits; images come as encoded bytes (PNG or JPEG), as a user's
 upload would. ``make_image(category, index, source)`` is deterministic: the benchmark's
 figures, and the per-image readings compared before and after a change, depend on every
@@ -33,7 +37,22 @@ from digitsight.synthetic.glyphs import place
 from digitsight.synthetic.rows import number_row
 from digitsight.synthetic.sources import SOURCES
 
-CATEGORIES = ("clean", "photo", "ruled", "light_on_dark", "thick", "thin", "touching", "broken", "two_lines")
+# The scenes come last: a category's images are seeded by its place here, so the first nine keep theirs.
+SCENE_CATEGORIES = ("sheet_on_desk", "slanted", "spacing", "small", "uneven", "stray_marks", "dense")
+CATEGORIES = (
+    "clean",
+    "photo",
+    "ruled",
+    "light_on_dark",
+    "thick",
+    "thin",
+    "touching",
+    "broken",
+    "two_lines",
+    *SCENE_CATEGORIES,
+)
+# Scenes that are photos by nature come as JPEG, as a phone gives them.
+JPEG_SCENES = ("sheet_on_desk", "small", "dense")
 SEED = 20260522
 INK_COLOURS = [(20, 20, 20), (25, 40, 140), (20, 30, 90), (140, 20, 25), (20, 90, 40), (70, 70, 75)]
 # Digit heights in pixels: from a small number in a photo to a large one; thin strokes
@@ -243,9 +262,14 @@ def make_image(category: str, index: int, source: str = "test") -> Sample:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
     seed = [SEED, CATEGORIES.index(category), index, SOURCES.index(source)]
     rng = np.random.default_rng(seed)
-    rgb, label, picks = _render(rng, category, source)
+    if category in SCENE_CATEGORIES:
+        from digitsight.synthetic.scenes import render_scene  # here: scenes builds on this module's paper and camera
+
+        rgb, label, picks = render_scene(rng, category, source)
+    else:
+        rgb, label, picks = _render(rng, category, source)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    if category in ("photo", "ruled") or (category != "clean" and rng.random() < 0.5):
+    if category in ("photo", "ruled", *JPEG_SCENES) or (category != "clean" and rng.random() < 0.5):
         ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(*JPEG_QUALITY))])
     else:
         ok, data = cv2.imencode(".png", bgr)
