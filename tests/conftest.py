@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,18 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_MODEL = REPO_ROOT / "models" / "digitsight_cnn.keras"
 SHIPPED_PAIR_MODEL = REPO_ROOT / "models" / "digitsight_pairs.keras"
 SHIPPED_CHAIN_MODEL = REPO_ROOT / "models" / "digitsight_chains.keras"
+
+
+# Streamlit's AppTest runs app.py as the "__main__" module and leaves it in sys.modules; a
+# process spawned afterwards (batch workers, a Dask LocalCluster) would then run app.py
+# again as its own __main__ before it does anything. Each test starts with pytest's own.
+_PYTEST_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(autouse=True)
+def _pytest_main_module():
+    yield
+    sys.modules["__main__"] = _PYTEST_MAIN
 
 
 def _shipped(path: Path, how_to_train: str) -> Path:
