@@ -1,13 +1,15 @@
 """Measure ``digitsight.read`` on photo-like images made from MNIST TEST digits, and on real images.
 
-Per category: exact-match rate of the whole number and character error rate (edit
-distance / length of the true text, spaces between lines included), and "raw right":
-how many of the images hold only digits the classifier reads right as the raw MNIST
-images, about what a perfect segmentation would reach with this classifier. Then the real
-images with labels in ``../shared/samples/realworld/`` as their own category (left
-out, with a note, where that folder is absent). Then latency by image size for a
-photo of a 6-digit number: p50 and p95 of ``read(jpeg_bytes)`` with the model
-already loaded (decoding included). Prints figures; asserts nothing.
+Per category: exact-match rate of the whole number, the same ignoring spaces, and
+character error rate (edit distance / length of the true text, spaces between lines
+included), and "raw right": how many of the images hold only digits the classifier
+reads right as the raw MNIST images, about what a perfect segmentation would reach with
+this classifier. Then the real images of ``../shared/samples/`` (``bench_realworld``):
+realworld, and realworld-dev's tuning and check halves, each overall and per kind (left
+out, with a note, where that folder is absent). Then latency by image size for a photo
+of a 6-digit number: p50 and p95 of ``read(jpeg_bytes)`` with the model already loaded
+(decoding included). Prints figures; asserts nothing; ``--report`` also writes them as
+the dashboard's evaluation page shows them (``docs/reading_report.json``, shipped).
 
 Run:
     python benchmarks/bench_reading.py [--per-category 80] [--source test] [--repeats 20]
@@ -15,12 +17,14 @@ Run:
     python benchmarks/bench_reading.py --failures DIR   # also write each misread image, annotated, to DIR
     python benchmarks/bench_reading.py --no-pairs       # without the pair model: touching digits only cut
     python benchmarks/bench_reading.py --no-chains      # without the chain model: wide blobs scored piece by piece
+    python benchmarks/bench_reading.py --per-category 80 --no-latency --report docs/reading_report.json
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import datetime
+import json
 import os
 import platform
 import statistics
@@ -28,17 +32,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from bench_realworld import FOLDERS, SAMPLES, read_folder, report
 
 from digitsight import synthetic
-from digitsight.labelled import score
+from digitsight.labelled import Score, score
 from digitsight.synthetic.sources import Classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-REALWORLD = ROOT.parent / "shared" / "samples" / "realworld"
 
 
 def wilson_interval(right: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -73,6 +77,11 @@ def main() -> int:
     parser.add_argument("--no-chains", action="store_true", help="score a wide blob's readings piece by piece only")
     parser.add_argument("--failures", metavar="DIR", help="write misread images, annotated, to DIR")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency measurement")
+    parser.add_argument(
+        "--report",
+        metavar="JSON",
+        help="also write the figures there, as the dashboard's evaluation page reads them (docs/reading_report.json)",
+    )
     args = parser.parse_args()
 
     from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
@@ -92,15 +101,45 @@ def main() -> int:
         return read_loaded(load_image(image, max_pixels=PROCESS_MAX_PIXELS), classifier, pair_model, chain_model)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}")
-    read_synthetic(args, read, classifier)
-    read_real_world(read)
+    rows = read_synthetic(args, read, classifier) + read_real_world(read)
+    if args.report:
+        write_report(Path(args.report), args, rows)
     if not args.no_latency:
         measure_latency(args, read)
     return 0
 
 
-def read_synthetic(args: argparse.Namespace, read: Callable, classifier: Classifier) -> None:
-    """Exact match and CER of each synthetic category, with how many images were within the classifier's reach."""
+def category(name: str, kind: str, figures: Score) -> dict[str, Any]:
+    """One row of the report: a category's name, ``synthetic`` or ``real``, and its figures."""
+    return {
+        "name": name,
+        "kind": kind,
+        "images": figures.images,
+        "exact": round(figures.exact, 4),
+        "exact_ignoring_spaces": round(figures.exact_digits, 4),
+        "cer": round(figures.cer, 4),
+    }
+
+
+def write_report(path: Path, args: argparse.Namespace, categories: list[dict[str, Any]]) -> None:
+    """The figures as ``pages/ui/reader_report.py`` reads them, with the command that makes them again."""
+    command = "python benchmarks/bench_reading.py " + " ".join(sys.argv[1:])
+    data = {
+        "command": command,
+        "date": datetime.date.today().isoformat(),
+        "source": f"synthetic images from MNIST {args.source} digits; real images from ../shared/samples",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "categories": categories,
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(f"report written to {path}")
+
+
+def read_synthetic(args: argparse.Namespace, read: Callable, classifier: Classifier) -> list[dict[str, Any]]:
+    """Exact match (also ignoring spaces) and CER per synthetic category, and how many were in the classifier's reach.
+
+    Returns the report's rows, one per category.
+    """
     categories = args.categories.split(",") if args.categories else list(synthetic.CATEGORIES)
     failures = Path(args.failures) if args.failures else None
     if failures:
@@ -112,55 +151,61 @@ def read_synthetic(args: argparse.Namespace, read: Callable, classifier: Classif
     raw_right = synthetic.raw_right(args.source, classifier)
 
     print(f"\nsynthetic images from MNIST {args.source.upper()} digits, {args.per_category} per category")
-    print(f"{'category':<16}{'images':>7}{'exact':>9}{'CER':>8}{'median ms':>11}{'exact, 95% CI':>15}{'raw right':>11}")
+    print(
+        f"{'category':<16}{'images':>7}{'exact':>9}{'no space':>10}{'CER':>8}{'median ms':>11}"
+        f"{'exact, 95% CI':>15}{'raw right':>11}"
+    )
+    rows = []
     everything: list[tuple[str, str]] = []
     within_reach: list[bool] = []
-    for category in categories:
+    for name in categories:
         pairs, times, reachable = [], [], []
         for index in range(args.per_category):
-            sample = synthetic.make_image(category, index, args.source)
+            sample = synthetic.make_image(name, index, args.source)
             reachable.append(bool(raw_right[list(sample.digits)].all()))
             t0 = time.perf_counter()
             reading = read(sample.data)
             times.append((time.perf_counter() - t0) * 1000)
             pairs.append((sample.label, reading.number))
             if failures and reading.number != sample.label:
-                _save_failure(failures / f"{category}_{index:03d}_{sample.label}_{reading.number}.png", sample, reading)
+                _save_failure(failures / f"{name}_{index:03d}_{sample.label}_{reading.number}.png", sample, reading)
         everything += pairs
         within_reach += reachable
         figures = score(pairs)
-        exact, cer = figures.exact, figures.cer
+        rows.append(category(name, "synthetic", figures))
         print(
-            f"{category:<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}{statistics.median(times):>11.1f}"
-            f"{interval(pairs):>15}{np.mean(reachable):>11.1%}"
+            f"{name:<16}{len(pairs):>7}{figures.exact:>9.1%}{figures.exact_digits:>10.1%}{figures.cer:>8.1%}"
+            f"{statistics.median(times):>11.1f}{interval(pairs):>15}{np.mean(reachable):>11.1%}"
         )
     figures = score(everything)
-    exact, cer = figures.exact, figures.cer
     print(
-        f"{'ALL synthetic':<16}{len(everything):>7}{exact:>9.1%}{cer:>8.1%}{'':>11}{interval(everything):>15}"
-        f"{np.mean(within_reach):>11.1%}"
+        f"{'ALL synthetic':<16}{len(everything):>7}{figures.exact:>9.1%}{figures.exact_digits:>10.1%}"
+        f"{figures.cer:>8.1%}{'':>11}{interval(everything):>15}{np.mean(within_reach):>11.1%}"
     )
     print("raw right: images whose every digit the classifier reads right as the raw 28x28 MNIST image")
+    print("no space: exact once spaces are ignored (the digits right, perhaps not where one number ends)")
+    return rows
 
 
-def read_real_world(read: Callable) -> None:
-    """Each real-world sample's reading, where the shared samples are present."""
-    labels = REALWORLD / "labels.csv"
-    if not labels.is_file():
-        print(f"real-world: left out, {labels} is absent")
-        return
-    pairs = []
-    with labels.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        reading = read(REALWORLD / row["file"])
-        pairs.append((row["label"], reading.number))
-        mark = "ok" if row["label"] == reading.number else "MISREAD"
-        kind = f"{row['kind']}, {row['polarity']}"
-        print(f"  real {row['file']} ({kind}): {row['label']!r} -> {reading.number!r} {mark}")
-    figures = score(pairs)
-    exact, cer = figures.exact, figures.cer
-    print(f"{'real-world':<16}{len(pairs):>7}{exact:>9.1%}{cer:>8.1%}")
+def read_real_world(read: Callable) -> list[dict[str, Any]]:
+    """The real sample folders' figures (``bench_realworld``): realworld, and realworld-dev per half and per kind.
+
+    Returns the report's rows; none where ``../shared/samples`` is absent (said so).
+    """
+    rows = []
+    for folder in FOLDERS:
+        if not (SAMPLES / folder / "labels.csv").is_file():
+            print(f"\n{folder}: left out, {SAMPLES / folder} is absent")
+            continue
+        read_rows = [(image, got) for image, got, _ in read_folder(SAMPLES / folder, read=read)]
+        print()
+        halves = ("tune", "check") if folder == "realworld-dev" else (None,)
+        for half in halves:
+            kept = [(image, got) for image, got in read_rows if half is None or image.half == half]
+            title = folder if half is None else f"{folder}, {half} half"
+            for kind, figures in report(f"{title}:", kept).items():
+                rows.append(category(title if kind == "all" else f"{title}: {kind}", "real", figures))
+    return rows
 
 
 def measure_latency(args: argparse.Namespace, read: Callable) -> None:

@@ -21,12 +21,13 @@ import argparse
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from digitsight import read
-from digitsight.labelled import LabelledImage, load_labels, score
+from digitsight.labelled import LabelledImage, Score, load_labels, score
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 FOLDERS = ("realworld", "realworld-dev")
@@ -41,18 +42,28 @@ def _line(name: str, pairs: list[tuple[str, str]]) -> str:
     )
 
 
-def _report(title: str, rows: list[tuple[LabelledImage, str]]) -> None:
-    """Print overall and per-kind scores of (image, reading) rows."""
-    print(title)
-    print(_line("all", [(image.label, got) for image, got in rows]))
-    by_kind: dict[str, list[tuple[str, str]]] = defaultdict(list)
+def by_kind(rows: list[tuple[LabelledImage, str]]) -> dict[str, list[tuple[str, str]]]:
+    """(truth, read) pairs of (image, reading) rows: all of them under "all", then per kind."""
+    kinds: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for image, got in rows:
-        by_kind[image.kind or "-"].append((image.label, got))
-    for kind in sorted(by_kind):
-        print(_line(kind, by_kind[kind]))
+        kinds[image.kind or "-"].append((image.label, got))
+    return {"all": [(image.label, got) for image, got in rows]} | dict(sorted(kinds.items()))
 
 
-def _read_folder(folder: Path, only: set[str]) -> list[tuple[LabelledImage, str, float]]:
+def report(title: str, rows: list[tuple[LabelledImage, str]]) -> dict[str, Score]:
+    """Print overall and per-kind scores of (image, reading) rows; return them by kind ("all" first)."""
+    print(title)
+    scores = {}
+    for kind, pairs in by_kind(rows).items():
+        print(_line(kind, pairs))
+        scores[kind] = score(pairs)
+    return scores
+
+
+def read_folder(
+    folder: Path, only: set[str] = frozenset(), read: Callable = read
+) -> list[tuple[LabelledImage, str, float]]:
+    """(image, number read, milliseconds) for each labelled image of ``folder`` (those in ``only``, if given)."""
     rows = []
     for image in load_labels(folder):
         if only and image.path.name not in only:
@@ -73,14 +84,14 @@ def main() -> None:
         if not (folder / "labels.csv").exists():
             print(f"{name}: skipped, {folder} is absent")
             continue
-        rows = _read_folder(folder, set(args.only))
+        rows = read_folder(folder, set(args.only))
         if not rows:
             continue
         pairs = [(image, got) for image, got, _ in rows]
-        _report(f"{name}:", pairs)
+        report(f"{name}:", pairs)
         if name == "realworld-dev":
             for half in ("tune", "check"):
-                _report(f"{name}, {half} half:", [(image, got) for image, got in pairs if image.half == half])
+                report(f"{name}, {half} half:", [(image, got) for image, got in pairs if image.half == half])
         for image, got, ms in rows:
             ok = got == image.label
             if ok and args.misread:
