@@ -5,12 +5,13 @@ binarization's thresholds, the digit height (a sheet's edge is a long dark "stro
 where the photo clearly shows a sheet, the rest of the image is painted over with the
 sheet's own paper, carried outward from its border so no new edge appears.
 
-"Clearly a sheet": a bright region, much brighter than what surrounds it, covering a
-good part but not all of the image, whose outline is a quadrilateral (four corners fit
-it closely) with at least three of its corners inside the image, and with the darker
-surround along a good part of the image's border. A shadow falling across a page, or
-the lit band of a page half in shadow, runs off the image's edges; a crop, a canvas or a
-scan has no surround: those are read whole, as before.
+"Clearly a sheet": a bright region (grown across a shadow on it, out to the sheet's
+sharp edge), much brighter than what surrounds it, covering a good part but not all of
+the image, whose outline is a quadrilateral (four corners fit it closely) with at least
+three of its corners inside the image, and with the darker surround along a good part
+of the image's border. A shadow falling across a page, or the lit band of a page half in
+shadow, runs off the image's edges; a crop, a canvas or a scan has no surround: those
+are read whole, as before.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ QUAD_FIT = 0.9
 # is seen whole, or cut off along one side at most; a lit band across a shadowed page runs edge to edge.
 INNER_CORNERS = 3
 CORNER_MARGIN = 0.02
+# Watershed labels: the sheet's flood and the desk's.
+SHEET_MARK, DESK_MARK = 1, 2
 # Writing and the sheet's own texture are closed over by this share of the copy's longer side.
 CLOSE_SHARE = 0.03
 # The sheet's outer rim (its shadowed edge, the desk's glare on it) this share of the image's longer side wide is
@@ -50,6 +53,10 @@ PAPER_WINDOW = 0.02
 GRAIN_TILE = 256
 GRAIN_SEED = 19
 MAD_TO_SIGMA = 1.4826
+# The grain is at least this strong (grey levels): a smooth (JPEG-blurred) sheet measures nearly none, and a flat
+# fill over most of the image leaves binarization's noise estimate at 0, so that the paper's faint texture passes
+# for ink and the digits for nothing.
+GRAIN_MIN_SIGMA = 2.0
 
 
 @dataclass(frozen=True)
@@ -68,13 +75,7 @@ def find_sheet(gray: np.ndarray) -> Sheet | None:
         gray, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
     )
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    threshold, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    side = max(3, round(CLOSE_SHARE * max(small.shape)) | 1)
-    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))
-    region = _largest(bright)
-    if region is None or not _lies_on_a_desk(small, region):
-        return None
-    corners = _quadrilateral(region)
+    corners = next((c for c in (_sheet_in(small, r) for r in _regions(small)) if c is not None), None)
     if corners is None:
         return None
     corners = corners / factor
@@ -93,14 +94,47 @@ def isolate_sheet(gray: np.ndarray) -> tuple[np.ndarray, Sheet | None]:
     return _paint_outside(gray, inside.astype(bool)), sheet
 
 
-def _largest(mask: np.ndarray) -> np.ndarray | None:
-    """The largest connected region of ``mask`` (a boolean mask), if it covers MIN_AREA to MAX_AREA of it."""
+def _regions(small: np.ndarray) -> list[np.ndarray]:
+    """Bright regions that may be the sheet, in the order to try them: grown, then as thresholded.
+
+    Otsu's level splits paper from desk where the light is even. Where a shadow falls
+    across the sheet, its shadowed part can be as dark as the lit desk, and the lit part
+    alone would pass for the sheet (its far side painted over with the desk). So the
+    bright region is first grown by a watershed from it and from the desk along the
+    image's border: the two floods meet on the sharpest edge between them, the sheet's
+    own, not on a shadow's soft one. Where the grown region fails the checks, the
+    thresholded one is tried.
+    """
+    _, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    side = max(3, round(CLOSE_SHARE * max(small.shape)) | 1)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))
+    region = _largest(bright, 0.0, 1.0)
+    if region is None:
+        return []
+    markers = np.zeros(small.shape, np.int32)
+    markers[cv2.erode(region.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)] = SHEET_MARK
+    border = np.zeros(small.shape, bool)
+    # One pixel in from the edge: the watershed marks the image's outermost pixels as boundaries.
+    border[[1, -2], 1:-1] = border[1:-1, [1, -2]] = True
+    markers[border & ~region] = DESK_MARK
+    grown = cv2.watershed(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR), markers) == SHEET_MARK
+    grown = cv2.morphologyEx(grown.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))
+    return [r for r in (_largest(grown), _largest(bright)) if r is not None]
+
+
+def _sheet_in(small: np.ndarray, region: np.ndarray) -> np.ndarray | None:
+    """The corners (x, y, in ``small``'s pixels) of ``region`` where it clearly is a sheet on a desk."""
+    return _quadrilateral(region) if _lies_on_a_desk(small, region) else None
+
+
+def _largest(mask: np.ndarray, low: float = MIN_AREA, high: float = MAX_AREA) -> np.ndarray | None:
+    """The largest connected region of ``mask`` (a boolean mask), if it covers ``low`` to ``high`` of it."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if count <= 1:
         return None
     label = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     share = stats[label, cv2.CC_STAT_AREA] / mask.size
-    return labels == label if MIN_AREA <= share <= MAX_AREA else None
+    return labels == label if low <= share <= high else None
 
 
 def _lies_on_a_desk(small: np.ndarray, region: np.ndarray) -> bool:
@@ -159,7 +193,7 @@ def _grain(gray: np.ndarray, paper: np.ndarray, inside: np.ndarray) -> np.ndarra
     own grain on the sheet for ink.
     """
     residual = gray[inside].astype(np.float32) - paper[inside]
-    sigma = MAD_TO_SIGMA * float(np.median(np.abs(residual - np.median(residual))))
+    sigma = max(GRAIN_MIN_SIGMA, MAD_TO_SIGMA * float(np.median(np.abs(residual - np.median(residual)))))
     tile = np.random.default_rng(GRAIN_SEED).normal(0, sigma, (GRAIN_TILE, GRAIN_TILE)).astype(np.float32)
     reps = (-(-gray.shape[0] // GRAIN_TILE), -(-gray.shape[1] // GRAIN_TILE))
     return np.tile(tile, reps)[: gray.shape[0], : gray.shape[1]]

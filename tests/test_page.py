@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from drawn_pages import page, zero
 
-from digitsight.page import find_sheet, isolate_sheet
+from digitsight.page import GRAIN_MIN_SIGMA, find_sheet, isolate_sheet
 from digitsight.segment import segment
 
 DESK, PAPER = 45, 215
@@ -69,3 +69,30 @@ def test_a_sheet_lit_unevenly_leaves_no_edge_where_the_desk_was():
     isolated, found = isolate_sheet(image)
     assert found is not None
     assert [len(line) for line in segment(isolated).lines] == [4]
+
+
+def shadowed(image: np.ndarray, x: int, depth: float) -> np.ndarray:
+    """``image`` with all right of column ``x`` in a shadow ``depth`` deep, its edge soft (a hand or the phone)."""
+    shade = np.zeros(image.shape, np.float32)
+    shade[:, x:] = depth
+    shade = cv2.GaussianBlur(shade, (0, 0), 12)
+    return np.clip(image * (1 - shade), 0, 255).astype(np.uint8)
+
+
+def test_a_sheet_half_in_a_shadow_is_found_whole_and_its_shadowed_digits_kept():
+    # The shadowed paper (215 x 0.4 = 86) is nearer the desk (45) than the lit paper: a threshold between
+    # them takes the lit part of the sheet for the sheet, and paints the shadowed digits over.
+    image = shadowed(sheet_on_desk(), 320, 0.6)
+    sheet = find_sheet(image)
+    assert sheet is not None
+    found = sorted(map(tuple, np.round(sheet.corners).astype(int)))
+    for got, want in zip(found, sorted(map(tuple, CORNERS)), strict=True):
+        assert abs(got[0] - want[0]) <= 8 and abs(got[1] - want[1]) <= 8, (found, CORNERS)
+    isolated, _ = isolate_sheet(image)
+    assert [len(line) for line in segment(isolated).lines] == [4]
+
+
+def test_the_fill_has_grain_even_where_the_sheet_has_none():
+    # A flawless fill over most of the image leaves binarization's noise estimate at nothing.
+    isolated, _ = isolate_sheet(sheet_on_desk())
+    assert float(np.std(isolated[:40, :40].astype(np.float32))) >= 0.8 * GRAIN_MIN_SIGMA
