@@ -7,7 +7,7 @@ import pytest
 from drawn_pages import assert_one_line_of, page, zero
 
 import digitsight.segment
-from digitsight.segment import SMALL_DIGIT, analyse, segment, segment_small
+from digitsight.segment import SMALL_DIGIT, UPSCALE_TO, analyse, segment, segment_small
 
 
 def test_digits_found_in_order_with_their_boxes():
@@ -39,9 +39,17 @@ def test_small_digits_are_segmented_again_on_the_image_enlarged():
     for k in range(4):
         zero(image, 20 + 30 * k, 20, h=16, thickness=2)
     found, factor = segment_small(image)
-    assert factor == pytest.approx(SMALL_DIGIT / 16, rel=0.15)
+    assert factor == pytest.approx(UPSCALE_TO / 16, rel=0.15)
     assert [len(line) for line in found.lines] == [4]
-    assert found.digit_height == pytest.approx(16 * factor, abs=3)
+    assert found.digit_height == pytest.approx(segment(image).digit_height * factor, abs=3)
+
+
+def test_digits_just_above_the_small_size_are_not_enlarged():
+    image = page(80, 220)
+    for k in range(4):
+        zero(image, 20 + 45 * k, 20, h=SMALL_DIGIT + 4, thickness=2)
+    found, factor = segment_small(image)
+    assert factor == 1.0 and [len(line) for line in found.lines] == [4]
 
 
 def test_digits_of_a_common_size_are_not_enlarged():
