@@ -125,6 +125,7 @@ class Calibration:
     temperature: float = 1.0
     reject_not_digit: float = 1.0  # P(not a digit) at or above which reading drops a crop (1.0: never)
     figures: dict[str, Any] | None = None  # ECE before/after and the like, for the record
+    rejector: str | None = None  # the file name, beside the model, of the network giving P(not a digit)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=1) + "\n")
@@ -136,4 +137,6 @@ def load_calibration(model_path: str | Path) -> Calibration:
     if not path.is_file():
         return Calibration()
     data = json.loads(path.read_text())
-    return Calibration(float(data["temperature"]), float(data.get("reject_not_digit", 1.0)), data.get("figures"))
+    return Calibration(
+        float(data["temperature"]), float(data.get("reject_not_digit", 1.0)), data.get("figures"), data.get("rejector")
+    )

@@ -119,3 +119,28 @@ def test_the_reader_drops_what_the_classifier_calls_no_digit(shipped_model_path,
     assert reading.number == "" and reading.digits == []
     assert any("do not look like digits" in warning for warning in reading.warnings)
     assert not reading.sure
+
+
+@pytest.mark.slow
+def test_a_rejector_named_in_the_calibration_file_takes_its_share(shipped_model_path, tmp_path):
+    import shutil
+
+    import keras
+
+    model = tmp_path / "digits.keras"
+    shutil.copy(shipped_model_path, model)
+    # A stand-in rejector that says 0.25 "not a digit" whatever it sees (training/train_notdigit.py makes the real one).
+    inputs = keras.Input((28, 28, 1))
+    flat = keras.layers.Flatten()(inputs)
+    quarter = keras.layers.Dense(1, activation="sigmoid", kernel_initializer="zeros", bias_initializer="zeros")(flat)
+    keras.Model(inputs, keras.layers.Rescaling(0.5)(quarter)).save(tmp_path / "rejector.keras")
+    Calibration(1.0, 0.2, None, "rejector.keras").save(calibration_path_for(model))
+
+    classifier = Classifier(model, backend="keras")
+    crops = np.zeros((3, 28, 28), np.float32)
+    rows = classifier.read(crops)
+    np.testing.assert_allclose(not_digit(rows), 0.25, atol=1e-6)
+    raw = classifier.raw(crops)
+    assert raw.shape == (3, 11)
+    np.testing.assert_allclose(raw.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(raw[:, :10], rows, atol=1e-6)

@@ -69,7 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     parser.add_argument("--sure", action="store_true", help="also read realworld-dev's tuning half (step 3)")
+    parser.add_argument("--rejector", help="the not-a-digit network's file name, beside the model (train_notdigit)")
     args = parser.parse_args()
+    # The rejector is named before the classifier loads: the calibration file is where it looks.
+    Calibration(rejector=args.rejector).save(calibration_path_for(args.model))
     classifier = Classifier(args.model)
     mnist = load_mnist()
     validation, _ = validation_split(len(mnist.x_train))
@@ -114,7 +117,7 @@ def main() -> None:
             "before": ece(real_tune, tune.labels, 1.0),
             "after": ece(real_tune, tune.labels, temperature),
         }
-    Calibration(temperature, threshold, figures).save(calibration_path_for(args.model))
+    Calibration(temperature, threshold, figures, args.rejector).save(calibration_path_for(args.model))
     print(f"temperature {temperature:.4f}, reject at P(not a digit) >= {threshold:.2f}")
     for name, value in figures.items():
         print(f"  {name}: {value}")

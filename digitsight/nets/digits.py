@@ -1,8 +1,10 @@
 """The digit classifier: a small CNN that reads one normalized 28x28 digit (``training/train.py``).
 
-The model may have an 11th output, "not a digit" (issue 20): then ``read`` gives the ten
-digits' probabilities as they are, summing to 1 - P(not a digit), and ``not_digit`` the
-rest. A 10-output model is read the same way, with P(not a digit) 0. The temperature
+P(not a digit) (issue 20) comes from a separate small network, the rejector
+(``training/train_notdigit.py``), named by the classifier's calibration file, or from a
+model's 11th output: ``read`` gives the ten digits' probabilities times P(is a digit),
+summing to 1 - P(not a digit), and ``not_digit`` the rest. Without either, P(not a digit)
+is 0. The temperature
 and rejection threshold stored beside the model (``digitsight.calibration``) are the
 classifier's too: ``calibrated`` applies the temperature to the confidences reading
 reports, while the search among readings weighs the model's own probabilities, as its
@@ -38,6 +40,17 @@ class Prediction:
     top3: tuple[tuple[int, float], ...]
 
 
+class NotDigitNet(Net[np.ndarray]):
+    """The rejector: ``read(crops)`` -> (N, 1) P(not a digit). The Classifier runs it; reading never asks for it."""
+
+    kind = "not_digit"
+    input_size = (28, 28)
+    what = "crops of shape (N, 28, 28[, 1])"
+    output_sizes = (1,)
+    default_path = MODELS_DIR / "digitsight_notdigit.keras"
+    how_to_train = "python -m training.train_notdigit"
+
+
 class Classifier(Net[np.ndarray]):
     """The digit classifier: ``read(crops)``, (N, 28, 28[, 1]) floats in [0, 1], white on black -> (N, 10).
 
@@ -58,15 +71,30 @@ class Classifier(Net[np.ndarray]):
         calibration = load_calibration(self.model_path)
         self.temperature = calibration.temperature
         self.reject_not_digit = calibration.reject_not_digit
+        # Loaded here, not through load_once: this constructor already runs under its lock.
+        rejector = calibration.rejector
+        self.rejector = NotDigitNet(self.model_path.parent / rejector, self.backend) if rejector else None
+
+    def read(self, crops: np.ndarray) -> np.ndarray:
+        """(N, 28, 28[, 1]) crops -> (N, 10): each digit's probability, the rejector's P(not a digit) left out."""
+        digits = super().read(crops)
+        if self.rejector is None:
+            return digits
+        return digits * (1.0 - self.rejector.read(crops))
 
     # The name the digit classifier's callers know; the same call as ``read``.
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
         return self.read(crops)
 
     def raw(self, crops: np.ndarray) -> np.ndarray:
-        """The model's own softmax over its 10 or 11 classes, uncalibrated (for fitting a temperature)."""
+        """Uncalibrated probabilities of the ten digits and (with a rejector or an 11-output model) of
+        "not a digit", summing to 1 (for fitting a temperature)."""
         batch = as_batch(crops, self.input_size, self.what)
-        return self._run(batch) if len(batch) else self._empty()
+        softmax = self._run(batch) if len(batch) else self._empty()
+        if self.rejector is None:
+            return softmax
+        rejected = self.rejector.read(batch)
+        return np.concatenate([softmax[:, :DIGITS] * (1.0 - rejected), rejected], axis=1)
 
     def calibrated(self, probabilities: np.ndarray) -> np.ndarray:
         """Rows of ``read``'s output under the fitted temperature: the softmax over the ten digits and
