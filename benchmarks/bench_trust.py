@@ -215,7 +215,7 @@ def reading_section(model_path: Path, plots: Path | None) -> None:
         xlabel="share of readings accepted (by confidence)",
         ylabel="error among accepted",
         xlim=(0, 1.02),
-        ylim=(0, 1.0),
+        ylim=(0, max(0.1, 1.2 * max(p[2] for points in curves.values() for p in points))),
     )
     axis.legend(fontsize=8)
     figure.tight_layout()
