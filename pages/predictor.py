@@ -20,15 +20,15 @@ import streamlit as st
 
 from digitsight.doubt import doubt_sentence
 from pages.common import EXAMPLE_REQUEST, examples, percent, run_page, thumbnail
-from pages.ui import corrections, history
+from pages.ui import history
 from pages.ui.browser import column_width, copy_button, upload_guard
 from pages.ui.canvas import CANVAS_HEIGHT, canvas_pixels, canvas_width
+from pages.ui.correct_view import FIX_ERROR, correct_panel
 from pages.ui.files import FORMATS_IN_WORDS, MAX_UPLOAD_MB, not_an_image, too_large
 from pages.ui.results import (
     Analysis,
     ImageInput,
     analyse,
-    clean_number,
     corrected,
     record,
     show_notes,
@@ -49,8 +49,6 @@ KIND_BY_WAY = {UPLOAD: "photo", CAMERA: "photo", DRAW: "canvas", EXAMPLE: "digit
 
 UPLOAD_VERSION = "upload-version"  # bumped to give the uploader a fresh, empty state
 REFUSED = "refused-upload"  # a sentence: why the last file was refused
-FIX_ERROR = "fix-error"
-SAVED = "saved-example"  # (image key, message) of the last example saved
 
 
 # ---------------------------------------------------------------------------
@@ -240,7 +238,7 @@ def show_reading(image: ImageInput, name: str, way: str) -> None:
         copy_button(number, key="copy-number")
         show_notes(reading)  # includes each low-confidence digit, with its alternatives
         show_trust(reading, fixed)
-        correct_panel(key, analysis, image, name, way)
+        correct_panel(key, analysis, image, name, KIND_BY_WAY[way])
         read_aloud(number, reading if fixed is None else None)
         st.download_button(
             "Download the reading (JSON)",
@@ -296,123 +294,6 @@ def show_picture(analysis: Analysis, name: str) -> None:
             width="stretch",
             alt=f"The digits, enlarged, with a box and the value read on each: {number}",
         )
-
-
-def correct_panel(key: str, analysis: Analysis, image: ImageInput, name: str, way: str) -> None:
-    """Correct the number, or one digit of it, and save the image with its right label as an example."""
-    reading = analysis.reading
-    fixed = history.correction(key)
-    number = fixed or reading.number
-    with st.expander("Correct this reading", icon=":material/edit:", expanded=fixed is not None):
-        text_key = f"fix-number-{key[:16]}"
-        st.session_state.setdefault(text_key, number)
-        st.text_input(
-            "The number is",
-            key=text_key,
-            on_change=fix_number,
-            args=(key, text_key, reading.number),
-            help="Digits only; a space between separate numbers or lines.",
-        )
-        digits = number.replace(" ", "")
-        with st.container(horizontal=True, vertical_alignment="bottom"):
-            st.selectbox(
-                "Or fix one digit",
-                range(len(digits)),
-                format_func=lambda i: f"digit {i + 1} (now {digits[i]})",
-                key=f"fix-position-{key[:16]}",
-                width=180,
-            )
-            st.selectbox("should be", range(10), key=f"fix-value-{key[:16]}", width=110)
-            st.button(
-                "Change it",
-                key="fix-digit",
-                on_click=fix_digit,
-                args=(key, text_key, number, reading.number),
-            )
-        if st.session_state.get(FIX_ERROR):
-            st.error(st.session_state[FIX_ERROR], icon=":material/error:")
-        if fixed is not None:
-            st.button("Undo the correction", key="fix-undo", on_click=fix_undo, args=(key, text_key, reading.number))
-        save_panel(key, image, name, way, number, reading.number)
-
-
-def fix_number(key: str, text_key: str, read: str) -> None:
-    """Text input callback: the typed number becomes the correction (or an error says why not)."""
-    try:
-        number = clean_number(st.session_state[text_key])
-    except ValueError as error:
-        st.session_state[FIX_ERROR] = str(error)
-        return
-    st.session_state.pop(FIX_ERROR, None)
-    st.session_state[text_key] = number
-    history.set_correction(key, None if number == read else number)
-
-
-def fix_digit(key: str, text_key: str, number: str, read: str) -> None:
-    """Button callback: the digit picked (spaces not counted) of ``number`` becomes the value picked.
-
-    Read from the two selectboxes' state here, not passed in: a callback's arguments are fixed
-    when the button is drawn, before the user picks.
-    """
-    position = st.session_state[f"fix-position-{key[:16]}"]
-    value = st.session_state[f"fix-value-{key[:16]}"]
-    chars = list(number)
-    index = [i for i, char in enumerate(chars) if char != " "][position]
-    chars[index] = str(value)
-    fixed = "".join(chars)
-    st.session_state.pop(FIX_ERROR, None)
-    st.session_state[text_key] = fixed
-    history.set_correction(key, None if fixed == read else fixed)
-
-
-def fix_undo(key: str, text_key: str, read: str) -> None:
-    st.session_state[text_key] = read
-    st.session_state.pop(FIX_ERROR, None)
-    history.set_correction(key, None)
-
-
-def save_panel(key: str, image: ImageInput, name: str, way: str, number: str, read: str) -> None:
-    """Save the image with ``number`` as its label into the corrections folder, and offer the folder as a zip."""
-    target = corrections.folder()
-    st.markdown("**Keep it as a labelled example**")
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.selectbox(
-            "Kind of image", corrections.KINDS, index=corrections.KINDS.index(KIND_BY_WAY[way]), key="save-kind"
-        )
-        st.button(
-            "Save it",
-            icon=":material/bookmark_add:",
-            key="save-example",
-            on_click=save_example,
-            args=(key, image, name, number, read),
-        )
-    saved = st.session_state.get(SAVED)
-    if saved and saved[0] == key:
-        st.success(saved[1], icon=":material/check:")
-    rows = corrections.read_rows(target)
-    if rows:
-        st.download_button(
-            f"Download the {len(rows)} saved example{'s' if len(rows) != 1 else ''} (.zip)",
-            data=lambda: corrections.folder_zip(target),
-            file_name="digitsight-examples.zip",
-            mime="application/zip",
-            icon=":material/folder_zip:",
-            on_click="ignore",
-            key="download-examples",
-            help="Images and labels.csv: upload the zip to Model evaluation, 'Evaluate on your own images'.",
-        )
-
-
-def save_example(key: str, image: ImageInput, name: str, number: str, read: str) -> None:
-    """Button callback: write the image and its label; the message stays until another image is saved."""
-    target = corrections.folder()
-    kind = st.session_state.get("save-kind", "photo")
-    path = corrections.save_example(image, label=number, kind=kind, source=name, read_as=read, target=target)
-    message = (
-        f"Saved as {corrections.shown_path(path)}, labelled {number}, in "
-        f"{corrections.shown_path(target / 'labels.csv')}."
-    )
-    st.session_state[SAVED] = (key, message)
 
 
 def image_key(image: ImageInput) -> str:
