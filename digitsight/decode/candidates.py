@@ -38,6 +38,9 @@ PAIR_MAX_ASPECT = 2.0
 # narrow (in line heights): the halves of a broken 0 (1.3, not 1.0: broken 93.1 -> 95.0%, be2f975).
 MERGE_MAX_ASPECT = 1.3
 MERGE_MAX_GAP = 0.35
+# ... and their union at most this tall: the pieces of one digit lie within its height, while two digits along a
+# steep slant (a 1 beside a 7, one higher than the other) are side by side in x but stacked in y.
+MERGE_MAX_HEIGHT = 1.3
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,18 @@ def plan_line(line: list[Blob], images: Images, *, pairs: bool, chains: bool) ->
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
         gap = right.blob.x - (left.blob.x + left.blob.w)
-        if union.w <= MERGE_MAX_ASPECT * line_height and gap <= MERGE_MAX_GAP * line_height:
+        if _may_be_one_digit(union, gap, line_height):
             left.merged = images.add(union, True, pairs)
     return plans
+
+
+def _may_be_one_digit(union: Blob, gap: int, line_height: float) -> bool:
+    """Whether two neighbours, whose union is ``union`` and ``gap`` pixels apart, may be the pieces of one digit."""
+    return (
+        union.w <= MERGE_MAX_ASPECT * line_height
+        and union.h <= MERGE_MAX_HEIGHT * line_height
+        and gap <= MERGE_MAX_GAP * line_height
+    )
 
 
 def _plan_blob(blob: Blob, line_height: float, images: Images, pairs: bool, chains: bool) -> Plan:
