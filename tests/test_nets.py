@@ -31,3 +31,24 @@ def test_each_net_reads_one_batch_as_it_reads_its_images_one_by_one(shipped_mode
                 np.testing.assert_allclose(one.count[0], whole.count[i], atol=1e-5)
             else:
                 np.testing.assert_allclose(one[0], whole[i], atol=1e-5)
+
+
+def test_a_batch_worker_reads_the_nets_one_after_another_with_the_same_outputs(shipped_model_path, monkeypatch):
+    from digitsight.nets import models
+
+    loaded = load_models(shipped_model_path)
+    rng = np.random.default_rng(3)
+    images = {net.kind: list(rng.random((2, *net.input_size), dtype=np.float32)) for net in loaded}
+    side_by_side = loaded.read(images)
+
+    class NoThreads:
+        def submit(self, *args, **kwargs):
+            raise AssertionError("a worker that reads one image per core must not start threads")
+
+    monkeypatch.setattr(models, "_CALLS_SIDE_BY_SIDE", [True])
+    monkeypatch.setattr(models, "_MODEL_CALLS", NoThreads())
+    models.one_reading_one_core()
+    one_by_one = loaded.read(images)
+    np.testing.assert_array_equal(one_by_one[DIGIT], side_by_side[DIGIT])
+    np.testing.assert_array_equal(one_by_one[CHAIN], side_by_side[CHAIN])
+    np.testing.assert_array_equal(one_by_one[PAIR].count, side_by_side[PAIR].count)

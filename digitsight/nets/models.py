@@ -17,6 +17,15 @@ from digitsight.nets.pairs import PairModel, load_pair_model
 # The model calls of one reading, beside one another. Several readings at once (the app's
 # sessions) share it: more workers than the two cores gain nothing.
 _MODEL_CALLS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="digitsight-models")
+# Whether one reading runs its nets beside one another (above). A batch worker turns it off
+# (``one_reading_one_core``): there the workers share out the cores, one image each, and a
+# worker's extra threads only contend with the other workers.
+_CALLS_SIDE_BY_SIDE = [True]
+
+
+def one_reading_one_core() -> None:
+    """From now on this process runs each reading's nets one after another, on the calling thread."""
+    _CALLS_SIDE_BY_SIDE[0] = False
 
 
 class Models(NamedTuple):
@@ -32,6 +41,8 @@ class Models(NamedTuple):
         Each net is called once, on all its images in one batch.
         """
         first, *others = (net for net in self if net is not None)
+        if not _CALLS_SIDE_BY_SIDE[0]:
+            return {net.kind: net.read(_batch(net, images[net.kind])) for net in (first, *others)}
         # The calls are independent and TensorFlow releases the GIL while it works: run the
         # smaller ones beside the classifier, so that one reading's models overlap on the cores.
         later = {net.kind: _MODEL_CALLS.submit(net.read, _batch(net, images[net.kind])) for net in others}
