@@ -7,6 +7,7 @@ import numpy as np
 from drawn_pages import INK, assert_boxes_match, assert_one_line_of, boxes, page, zero
 
 from digitsight.segment import Blob, group_lines, segment
+from digitsight.segment.lines import find_lines
 
 
 def test_two_lines_top_to_bottom_each_left_to_right():
@@ -99,4 +100,19 @@ def test_two_lines_side_by_side_at_different_heights_stay_apart():
     assert [[b.box for b in n] for n in group_lines(first + second, 40.0)] == [
         [b.box for b in first],
         [b.box for b in second],
+    ]
+
+
+def test_a_short_line_above_a_long_rising_one_keeps_to_itself():
+    # A sheet turned 13 degrees: "29" above the start of "83152619", whose last digit rises to the
+    # level of "29". Chained level, that 9 joined "29" as a third number; along the writing it is
+    # the long line's last digit.
+    short = [(193, 159, 31), (238, 149, 34)]
+    long = [(206, 213, 32), (240, 203, 36), (280, 198, 28), (299, 189, 37), (347, 177, 35), (389, 170, 33)]
+    long += [(420, 164, 29), (446, 156, 29)]
+    blob = {(x, y): Blob(x, y, 20, h, np.ones((h, 20), np.uint8)) for x, y, h in short + long}
+    lines, _ = find_lines(list(blob.values()), 32.5)
+    assert [[(b.x, b.y) for b in line] for line in lines] == [
+        [(x, y) for x, y, _ in short],
+        [(x, y) for x, y, _ in long],
     ]

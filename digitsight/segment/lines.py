@@ -52,7 +52,7 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
     lines = _chain(digits, LEVEL)
     if direction != LEVEL:
         tilted = _chain(digits, direction)
-        if len(tilted) < len(lines):
+        if _better(tilted, lines, direction):
             lines = tilted
         else:
             direction = LEVEL
@@ -60,6 +60,26 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
     _place_scraps(lines, scraps, direction)
     lines.sort(key=lambda line: float(np.mean([direction.across(b) for b in line])))
     return lines, direction
+
+
+def _better(tilted: list[list[Blob]], level: list[list[Blob]], direction: Direction) -> bool:
+    """Whether the lines chained along ``direction`` beat those chained level: fewer, or as many and straighter.
+
+    As many lines both ways happens on a turned sheet with a short line above a long one:
+    chained level, the long line's far end, risen to the short line's level, joins that
+    one. Along the writing, each line runs straight: its digits step less across it.
+    """
+    if len(tilted) != len(level):
+        return len(tilted) < len(level)
+    return _wiggle(tilted, direction) < _wiggle(level, LEVEL)
+
+
+def _wiggle(lines: list[list[Blob]], direction: Direction) -> float:
+    """How far, in all, each line's digits step across the writing from one to the next."""
+    steps = [
+        abs(direction.across(b) - direction.across(a)) for line in lines for a, b in zip(line, line[1:], strict=False)
+    ]
+    return float(sum(steps))
 
 
 def _chain(digits: list[Blob], direction: Direction) -> list[list[Blob]]:
