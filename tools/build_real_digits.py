@@ -37,6 +37,7 @@ from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 from digitsight.labelled import half_of, load_labels
 from digitsight.nets import DIGIT
 from digitsight.reading import candidates, load_models
+from digitsight.synthetic.glyphs import contact_sheet
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples"
@@ -113,18 +114,6 @@ def load_real_digits(rebuild: bool = False, cache: Path = CACHE, samples: Path =
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cache, **{f: getattr(digits, f) for f in ("crops", "labels", "files", "halves", "kinds")})
     return digits
-
-
-def contact_sheet(path: str, images: np.ndarray, columns: int = 40, zoom: int = 2) -> None:
-    """Write ``images`` (N, 28, 28) uint8, white on black, as one PNG grid to look at by eye."""
-    import cv2
-
-    rows = -(-len(images) // columns)
-    sheet = np.full((rows * 30, columns * 30), 60, np.uint8)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        sheet[r * 30 + 1 : r * 30 + 29, c * 30 + 1 : c * 30 + 29] = image
-    cv2.imwrite(path, cv2.resize(sheet, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST))
 
 
 def main(argv: list[str] | None = None) -> int:

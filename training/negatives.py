@@ -366,7 +366,7 @@ def measuring_negatives(name: str, rebuild: bool = False) -> tuple[np.ndarray, n
 def main(argv: list[str]) -> int:
     from digitsight.data import load_mnist
     from digitsight.nets.digits import DEFAULT_MODEL_PATH, Classifier
-    from training.shapes import contact_sheet
+    from digitsight.synthetic.glyphs import contact_sheet
 
     mnist = load_mnist()
     images, kinds = make_negatives(240, 11, mnist.x_train[:2000], PHOTOS_TRAIN, Classifier(DEFAULT_MODEL_PATH))

@@ -21,6 +21,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from digitsight.synthetic.glyphs import contact_sheet
+
 # The canvas the edits are drawn on: 4x MNIST's 28 pixels, so a stroke is ~10 pixels wide
 # there and a line drawn at that width looks like the pen's.
 UP = 4
@@ -270,16 +272,6 @@ def make_variants(images: np.ndarray, labels: np.ndarray, seed: int) -> tuple[np
                     made_labels.append(digit)
                     names.append(variant.__name__)
     return np.array(made, np.uint8).reshape(-1, 28, 28), np.array(made_labels, np.int64), names
-
-
-def contact_sheet(path: str, images: np.ndarray, columns: int = 24, zoom: int = 3) -> None:
-    """Write ``images`` (N, 28, 28), white on black, as one PNG grid to look at by eye."""
-    rows = -(-len(images) // columns)
-    sheet = np.full((rows * 30, columns * 30), 60, np.uint8)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        sheet[r * 30 + 1 : r * 30 + 29, c * 30 + 1 : c * 30 + 29] = image
-    cv2.imwrite(path, cv2.resize(sheet, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST))
 
 
 def main(argv: list[str]) -> int:

@@ -130,3 +130,16 @@ def place(layers: list[tuple[np.ndarray, int, int]], shape: tuple[int, int]) -> 
         view = canvas[y : y + h, x : x + w]
         np.maximum(view, ink[: view.shape[0], : view.shape[1]], out=view)
     return canvas
+
+
+def contact_sheet(path: str, images: np.ndarray, columns: int = 24, zoom: int = 3) -> None:
+    """Write ``images`` (N, 28, 28) uint8, white on black, as one PNG grid to look at by eye.
+
+    How the digit variants, the negatives and the real-digit crops are checked before use.
+    """
+    rows = -(-len(images) // columns)
+    sheet = np.full((rows * 30, columns * 30), 60, np.uint8)  # a grey frame of 1 pixel around each
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        sheet[r * 30 + 1 : r * 30 + 29, c * 30 + 1 : c * 30 + 29] = image
+    cv2.imwrite(path, cv2.resize(sheet, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST))
