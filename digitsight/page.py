@@ -43,6 +43,9 @@ CORNER_MARGIN = 0.02
 # are enough where the region touches at most this share of the image's border. A lit band or a shadow's edge runs
 # along the border (the band along a page's top touches 70% of it); such a sheet, 2-13% (synthetic validation).
 CORNER_TOUCH = 0.15
+# An image under this many pixels on its shorter side holds no sheet on a desk (it is a crop, a cell, a
+# 1x1 page): there is no room for a surround, and the watershed's one-pixel-in border needs 3 pixels.
+MIN_SIDE = 16
 # Watershed labels: the sheet's flood and the desk's.
 SHEET_MARK, DESK_MARK = 1, 2
 # Writing and the sheet's own texture are closed over by this share of the copy's longer side.
@@ -74,6 +77,8 @@ class Sheet:
 def find_sheet(gray: np.ndarray) -> Sheet | None:
     """The sheet in ``gray`` (uint8, dark ink on light paper), or None where there clearly is none."""
     height, width = gray.shape
+    if min(height, width) < MIN_SIDE:
+        return None
     factor = min(1.0, SHEET_SIDE / max(height, width))
     small = cv2.resize(
         gray, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA

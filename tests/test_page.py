@@ -110,3 +110,8 @@ def test_a_turned_sheet_with_two_corners_off_the_photo_is_found():
     assert sheet.mask[150, 300] and not sheet.mask[10, 10] and not sheet.mask[290, 590]
     isolated, _ = isolate_sheet(image)
     assert [len(line) for line in segment(isolated).lines] == [4]
+
+
+def test_a_tiny_image_has_no_sheet_and_raises_nothing():
+    for shape in ((1, 1), (1, 40), (2, 2), (15, 300)):
+        assert find_sheet(np.full(shape, 200, np.uint8)) is None
