@@ -23,6 +23,7 @@ import numpy as np
 import streamlit as st
 
 from pages.common import percent, sentence
+from pages.ui.memory import give_memory_back
 
 if TYPE_CHECKING:
     from digitsight.result import Digit, Reading
@@ -44,6 +45,9 @@ DECODE_MAX_PIXELS = SHOWN_SIDE * SHOWN_SIDE
 # Readings running at once, one per core: more only share the cores, and each holds its decoded
 # image (up to ~200 MB for a hostile 49-megapixel PNG) while the health check waits for the GIL.
 READING_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+# After reading an input of more than this many bytes (or array elements), the freed heap is handed
+# back to the system (pages.ui.memory): a phone photo's few megabytes are worth it, a drawing's not.
+TRIM_ABOVE_BYTES = 1_000_000
 # The enlarged region is scaled up to at least this many pixels on its longest side, at most 4x.
 ZOOM_MIN_SIDE = 720
 ZOOM_MAX_SCALE = 4.0
@@ -98,9 +102,13 @@ def analyse(image: ImageInput) -> Analysis:
     loaded_models = models()  # waits for the background load started by app.py, if it still runs
     with READING_SLOTS:
         started = time.perf_counter()
-        # Decoded once, a large image already shrunk; read_loaded takes it as it is.
-        loaded = load_image(image, max_pixels=DECODE_MAX_PIXELS)
-        reading = read_loaded(loaded, *loaded_models)
+        try:
+            # Decoded once, a large image already shrunk; read_loaded takes it as it is.
+            loaded = load_image(image, max_pixels=DECODE_MAX_PIXELS)
+            reading = read_loaded(loaded, *loaded_models)
+        finally:
+            if (len(image) if isinstance(image, bytes) else image.size) > TRIM_ABOVE_BYTES:
+                give_memory_back()  # what decoding a large file took stays with the server otherwise
         ms = (time.perf_counter() - started) * 1000
         shown = in_decoded_pixels(reading, loaded.scale)  # the boxes where they are on loaded.rgb
         drawn = annotate(loaded, shown)
