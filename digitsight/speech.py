@@ -1,6 +1,6 @@
 """Say a reading aloud: the words to say, a WAV of them, and a browser fallback.
 
-- ``spoken_text(reading, style)`` turns a reading into an English sentence.
+- ``spoken_text(reading, style)`` turns a reading into an English sentence (``digitsight.spoken``).
 - ``synthesize(text)`` renders that sentence to WAV bytes with pyttsx3's
   ``save_to_file`` driving espeak-ng, in a child process with a timeout, so a
   hung or crashing engine can never freeze the app (pyttsx3's ``runAndWait`` is
@@ -48,12 +48,10 @@ import time
 import wave
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from digitsight.errors import DigitSightError
-
-if TYPE_CHECKING:
-    from digitsight.reading import Reading
+from digitsight.spoken import spoken_text
 
 __all__ = [
     "SpeechUnavailable",
@@ -67,7 +65,6 @@ __all__ = [
 ]
 
 ENGINE_ENV = "DIGITSIGHT_SPEECH_ENGINE"  # "none" (or "off", "0") disables the engine
-STYLES = ("number", "digits")
 DEFAULT_RATE = 200  # words per minute: what pyttsx3's espeak driver sets when none is given
 MIN_RATE, MAX_RATE = 80, 450  # espeak-ng's own limits; outside them it clamps silently, so we refuse instead
 DEFAULT_TIMEOUT = 20.0  # seconds; a cold start (python + pyttsx3 + espeak-ng init) takes ~0.3 s and
@@ -77,12 +74,6 @@ DEFAULT_TIMEOUT = 20.0  # seconds; a cold start (python + pyttsx3 + espeak-ng in
 # DEFAULT_TIMEOUT seconds on every click. Five minutes: long enough that a broken engine costs one wait
 # per user session, short enough that an engine that recovers (a busy machine) is soon used again.
 FAILURE_COOLDOWN_S = 300.0
-
-# Up to this many digits a line is said as a number ("one hundred twenty-three million ..."). Beyond it,
-# a spoken number takes longer than its digits and a listener cannot hold it; and a handwritten string of
-# ten or more digits is nearly always an identifier (phone, account, card number) that people read digit
-# by digit. Nine digits keeps amounts up to 999,999,999 as numbers.
-MAX_NUMBER_DIGITS = 9
 
 # The names pyttsx3 2.99's espeak driver tries, in its order (pyttsx3/drivers/_espeak.py, Linux part);
 # a module attribute so tests can make the library "missing".
@@ -95,73 +86,9 @@ elif sys.platform == "win32":
         r"C:\Program Files (x86)\eSpeak NG\libespeak-ng.dll",
     )
 
-_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
 
 class SpeechUnavailable(DigitSightError):
     """No speech engine here, or it failed or timed out; the message says which."""
-
-
-# --------------------------------------------------------------------------- what to say
-
-
-def _as_lines(reading: Reading | str) -> list[str]:
-    if isinstance(reading, str):
-        lines = reading.split()
-    else:
-        lines = [line.strip() for line in reading.lines] or reading.number.split()
-    lines = [line for line in lines if line]
-    for line in lines:
-        if not (line.isascii() and line.isdigit()):
-            raise ValueError(f"a reading holds digits only, got {line!r}")
-    return lines
-
-
-def _digit_by_digit(line: str) -> str:
-    return ", ".join(_DIGIT_WORDS[int(char)] for char in line)
-
-
-def _as_number(line: str, style: str) -> bool:
-    # A leading zero would vanish if said as a number ("007" -> "seven"): such lines go digit by digit.
-    return style == "number" and len(line) <= MAX_NUMBER_DIGITS and not (len(line) > 1 and line[0] == "0")
-
-
-def _say_line(line: str, style: str) -> str:
-    if _as_number(line, style):
-        # Grouped with commas: espeak-ng and browser voices both say "12,345" as twelve thousand three
-        # hundred forty-five, and the same sentence reads well as a caption.
-        return f"{int(line):,}"
-    return _digit_by_digit(line)
-
-
-def spoken_text(reading: Reading | str, style: str = "number") -> str:
-    """The English sentence to say for ``reading``.
-
-    ``reading`` is a :class:`digitsight.reading.Reading` or a string of digits with lines separated by
-    whitespace. ``style`` is ``"number"`` (``"The number is 12,345."``) or ``"digits"``
-    (``"The digits are one, two, three, four, five."``). In the number style a line with a leading zero or
-    more than ``MAX_NUMBER_DIGITS`` digits is still said digit by digit. Several lines are said in turn:
-    ``"There are 2 lines. Line 1: 12,345. Line 2: zero, zero, seven."``. A Reading that is not sure
-    ends with its doubt (``digitsight.doubt``): ``"... I am not sure about the third digit."``. No digits
-    gives ``"No digits were found."``. Raises ``ValueError`` for an unknown style or a non-digit character.
-    """
-    if style not in STYLES:
-        raise ValueError(f"unknown speech style {style!r}; choose one of {', '.join(STYLES)}")
-    lines = _as_lines(reading)
-    if not lines:
-        return "No digits were found."
-    if len(lines) == 1:
-        line = lines[0]
-        lead = "The number is" if _as_number(line, style) else "The digit is" if len(line) == 1 else "The digits are"
-        parts = [f"{lead} {_say_line(line, style)}."]
-    else:
-        parts = [f"There are {len(lines)} lines."]
-        parts += [f"Line {index}: {_say_line(line, style)}." for index, line in enumerate(lines, start=1)]
-    if not isinstance(reading, str):
-        from digitsight.doubt import doubt_sentence
-
-        parts.append(doubt_sentence(reading))  # "I am not sure about the third digit.", "" for a sure reading
-    return " ".join(part for part in parts if part)
 
 
 # --------------------------------------------------------------------------- is there an engine

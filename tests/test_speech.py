@@ -11,7 +11,7 @@ import wave
 import numpy as np
 import pytest
 
-from digitsight import cli, speech
+from digitsight import cli, speech, spoken
 from digitsight.errors import DigitSightError
 from digitsight.reading import Reading
 from digitsight.speech import SpeechUnavailable, browser_speech_html, spoken_text, synthesize
@@ -82,7 +82,7 @@ def test_spoken_text_from_a_reading() -> None:
 
 
 def test_long_numbers_switch_to_digits_exactly_past_the_limit() -> None:
-    limit = speech.MAX_NUMBER_DIGITS
+    limit = spoken.MAX_NUMBER_DIGITS
     assert spoken_text("9" * limit).startswith("The number is 9")
     assert spoken_text("9" * (limit + 1)) == "The digits are " + ", ".join(["nine"] * (limit + 1)) + "."
 
