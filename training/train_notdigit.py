@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--negative-share", type=float, default=NEGATIVE_SHARE)
     parser.add_argument("--limit", type=int, help="train on only the first N training digits (smoke runs)")
     args = parser.parse_args()
-    args.shapes = True
+    args.shapes = True  # the issue-20 recipe: shapes and negatives (training.train's --shapes --negative-share)
     keras.utils.set_random_seed(args.seed)
     mnist = load_mnist(args.mnist)
     digits, labels = mnist.x_train, mnist.y_train
