@@ -55,7 +55,7 @@ def report() -> dict[str, Any]:
     path = report_path_for(model_path())
     if not path.is_file():
         raise DigitSightError(
-            "The model's evaluation report is missing. Train the model first: `python training/train.py`."
+            "The model's evaluation report is missing. Train the model first: `python -m training.train`."
         )
     return _load_report(str(model_path()), path.stat().st_mtime)
 

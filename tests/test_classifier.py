@@ -92,7 +92,7 @@ def test_loaded_once_per_process_and_shared_across_threads(shipped_model_path) -
 
 
 def test_missing_model_file_says_how_to_make_one(tmp_path) -> None:
-    with pytest.raises(DigitSightError, match="training/train.py"):
+    with pytest.raises(DigitSightError, match="python -m training.train"):
         Classifier(tmp_path / "absent.keras")
 
 

@@ -33,7 +33,7 @@ class ChainModel(Net[np.ndarray]):
     what = f"chain images of shape (N, *{CHAIN_FIELD}, 1)"
     output_sizes = (CHAIN_FIELD[1] // COLUMN_WIDTH, BLANK + 1)
     default_path = DEFAULT_CHAIN_MODEL_PATH
-    how_to_train = "python training/train_chains.py"
+    how_to_train = "python -m training.train_chains"
 
 
 def load_chain_model(model_path: str | os.PathLike | None = None, backend: str | None = None) -> ChainModel:

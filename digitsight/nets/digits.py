@@ -64,7 +64,7 @@ class Classifier(Net[np.ndarray]):
     what = "crops of shape (N, 28, 28[, 1])"
     output_sizes = (10,)
     default_path = DEFAULT_MODEL_PATH
-    how_to_train = "python training/train.py"
+    how_to_train = "python -m training.train"
 
     def __init__(self, model_path: str | os.PathLike | None = None, backend: str | None = None) -> None:
         super().__init__(model_path, backend)

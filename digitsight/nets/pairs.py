@@ -40,7 +40,7 @@ class PairModel(Net[PairOutputs]):
     what = f"pair images of shape (N, *{PAIR_FIELD}, 1)"
     output_sizes = {"count": (3,), "first": (10,), "second": (10,)}
     default_path = DEFAULT_PAIR_MODEL_PATH
-    how_to_train = "python training/train_pairs.py"
+    how_to_train = "python -m training.train_pairs"
 
     def _outputs(self, arrays: dict[str, np.ndarray]) -> PairOutputs:
         return PairOutputs(arrays["count"], arrays["first"], arrays["second"])
