@@ -66,7 +66,7 @@ class ReadOptions:
 
 @dataclass
 class Summary:
-    """What a batch did: images read, failed (an error record), unsure (read with a warning), in how long."""
+    """What a batch did: images read, failed (an error record), unsure (not ``sure``: to be looked at), in how long."""
 
     read: int = 0
     failed: int = 0
@@ -78,7 +78,8 @@ class Summary:
             self.failed += 1
         else:
             self.read += 1
-            self.unsure += bool(record["warnings"])
+            # A reading not marked sure (result.SURE_CONFIDENCE) is one a person should check.
+            self.unsure += not record.get("sure", False)
 
     def line(self) -> str:
         total = self.read + self.failed

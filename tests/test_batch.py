@@ -116,9 +116,14 @@ def test_csv_output_has_one_row_per_image_and_resumes(capsys, folder: Path, tmp_
     assert "not an image" in rows[1]["error"] and rows[1]["number"] == ""
 
 
-def test_summary_counts_unsure_readings() -> None:
+def test_summary_counts_the_readings_not_marked_sure() -> None:
     summary = Summary(seconds=2.0)
-    for record in ({"file": "a", "warnings": []}, {"file": "b", "warnings": ["low"]}, {"file": "c", "error": "x"}):
+    records = (
+        {"file": "a", "sure": True, "warnings": ["line 2: check its spaces"]},  # sure despite a note
+        {"file": "b", "sure": False, "warnings": []},
+        {"file": "c", "error": "x"},
+    )
+    for record in records:
         summary.add(record)
     assert summary.line() == "read 2, failed 1, unsure 1 (3 images in 2.0 s, 1.5 images/s)"
 
