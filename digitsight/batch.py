@@ -36,6 +36,7 @@ from digitsight.errors import DigitSightError
 if TYPE_CHECKING:
     from tqdm import tqdm
 
+    from digitsight.imaging import LoadedImage
     from digitsight.nets import Models
 
 # Worker processes take about a second to start and load the LiteRT models (0.2 s of CPU
@@ -90,6 +91,28 @@ class Summary:
         )
 
 
+def read_record(name: str, load: Callable[[], LoadedImage], models: Models) -> dict[str, Any]:
+    """The record of one image: the JSON contract (``Reading.to_dict``), or ``{"file", "error"}`` in the CLI's words.
+
+    Parameters
+    ----------
+    name:
+        What the record calls the image (``"file"``).
+    load:
+        Decodes it (the time taken counts in ``"ms"``); its DigitSightError becomes the error record.
+    models:
+        The networks to read with (``load_models``).
+    """
+    from digitsight.reading import read_loaded
+
+    started = time.perf_counter()
+    try:
+        reading = read_loaded(load(), *models)
+    except DigitSightError as error:
+        return {"file": name, "error": str(error)}
+    return reading.to_dict(name, (time.perf_counter() - started) * 1000)
+
+
 def read_one(name: str, options: ReadOptions = ReadOptions()) -> dict[str, Any]:
     """The record of the image ``name`` (a path or an fsspec URL); never raises for a bad image.
 
@@ -98,18 +121,13 @@ def read_one(name: str, options: ReadOptions = ReadOptions()) -> dict[str, Any]:
     """
     from digitsight.imaging import PROCESS_MAX_PIXELS
     from digitsight.inputs import load_source
-    from digitsight.reading import read_loaded
 
     models = _models(options)
-    started = time.perf_counter()
     try:
         # Decoded shrunk to what reading processes anyway: a huge image never exists at full size.
-        reading = read_loaded(load_source(name, PROCESS_MAX_PIXELS), *models)
-    except DigitSightError as error:
-        return {"file": name, "error": str(error)}
+        return read_record(name, lambda: load_source(name, PROCESS_MAX_PIXELS), models)
     except Exception as error:  # noqa: BLE001 - one image tripping a bug must not end a batch of thousands
         return {"file": name, "error": f"internal error while reading: {type(error).__name__}: {error}"}
-    return reading.to_dict(name, (time.perf_counter() - started) * 1000)
 
 
 def read_chunk(names: Sequence[str], options: ReadOptions = ReadOptions()) -> list[dict[str, Any]]:

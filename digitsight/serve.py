@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from fastapi import FastAPI, File, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from digitsight.errors import DigitSightError
-from digitsight.imaging import MAX_FILE_BYTES
+from digitsight.batch import read_record
+from digitsight.imaging import MAX_FILE_BYTES, PROCESS_MAX_PIXELS, load_image
 
 
 @dataclass(frozen=True)
@@ -114,16 +113,8 @@ def create_app(
 
 def _read_upload(name: str, data: bytes, models: Any) -> dict[str, Any]:
     """The record of one uploaded image: the JSON contract, or ``{"file", "error"}`` in the CLI's words."""
-    from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
-    from digitsight.reading import read_loaded
-
-    started = time.perf_counter()
-    try:
-        # Decoded shrunk to what reading processes anyway: a huge image never exists at full size.
-        reading = read_loaded(load_image(data, max_pixels=PROCESS_MAX_PIXELS), *models)
-    except DigitSightError as error:
-        return {"file": name, "error": str(error)}
-    return reading.to_dict(name, (time.perf_counter() - started) * 1000)
+    # Decoded shrunk to what reading processes anyway: a huge image never exists at full size.
+    return read_record(name, lambda: load_image(data, max_pixels=PROCESS_MAX_PIXELS), models)
 
 
 class RequestTooLarge(Exception):

@@ -16,6 +16,7 @@ from digitsight.decode.ctc import best_path
 from digitsight.decode.search import Choice
 from digitsight.nets import CHAIN, PAIR
 from digitsight.nets.chains import BLANK, COLUMN_WIDTH
+from digitsight.nets.digits import not_digit
 from digitsight.nets.pairs import TWO_DIGITS
 from digitsight.normalize import FIELD, RowPlacement, chain_placement
 from digitsight.result import Digit
@@ -52,9 +53,8 @@ def _place_piece(piece: Piece, how: str, choice: Choice, seen: Candidates, frame
     if how == CHAIN:
         return _chain_digits(piece, seen.chains[piece.chain], seen.rows[piece.chain], frame)
     row = choice.probabilities[piece.crop]
-    # The classifier's ten digit probabilities leave P(not a digit) of 1 (nets.digits).
     digit = _digit(piece.blob, row, seen.crops[piece.crop], frame)
-    return [replace(digit, not_digit=float(np.clip(1.0 - row.sum(), 0.0, 1.0)))]
+    return [replace(digit, not_digit=float(not_digit(row)))]
 
 
 def _pair_digits(entry: Piece, seen: Candidates, frame: Frame) -> list[Digit]:
