@@ -29,6 +29,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from digitsight.evaluation import load_report, report_from_predictions, write_report
+from tests.archives import zip_of
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP = REPO_ROOT / "app.py"
@@ -484,14 +485,6 @@ def test_every_offered_voice_is_one_the_engine_takes() -> None:
 
 
 # --------------------------------------------------------------------------- read many
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_batch_reads_images_and_a_zip_into_a_table_with_downloads(model: Path, downloads: Any) -> None:

@@ -13,9 +13,7 @@ shipped model is absent.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from digitsight.speech import speech_available
 from tests.app_server import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app, wait_until_healthy
+from tests.archives import zip_of
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO_ROOT / "artifacts" / "e2e"
@@ -197,14 +196,6 @@ def upload(page: Page, files: Path | list[Path] | dict, *, nth: int = 0) -> None
 def as_upload(name: str, data: bytes) -> dict[str, object]:
     """A file for set_input_files made in memory (Playwright takes paths or these, not both at once)."""
     return {"name": name, "mimeType": "application/octet-stream", "buffer": data}
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- every page
