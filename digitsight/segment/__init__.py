@@ -28,11 +28,10 @@ import cv2
 import numpy as np
 
 from digitsight.segment.blob import Blob, Box, Segmentation
-from digitsight.segment.boundaries import split_numbers
 from digitsight.segment.doubts import doubts
 from digitsight.segment.fragments import merge_fragments, reference_height
 from digitsight.segment.ink import Analysis, analyse, binarize, flatten
-from digitsight.segment.lines import SCRAP_HEIGHT, find_lines, group_lines
+from digitsight.segment.lines import SCRAP_HEIGHT, find_lines, group_lines, numbers_of
 from digitsight.segment.rules import remove_long_lines
 
 __all__ = [
@@ -81,7 +80,7 @@ def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
     ink, removed = remove_long_lines(ink, faint)
     blobs, digit_height = merge_fragments(ink)
     lines, direction = find_lines(blobs, digit_height)
-    numbers = [number for line in lines for number in split_numbers(line, direction.along)]
+    numbers = numbers_of(lines, direction)
     # A number made of nothing but scraps far shorter than the digits is not writing: it is what
     # is left of the edge of a table or a shadow past the page, broken into teeth.
     numbers = [number for number in numbers if max(b.h for b in number) >= SCRAP_HEIGHT * digit_height]

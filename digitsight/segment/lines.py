@@ -24,13 +24,20 @@ LINE_MEMORY = 3
 # shorter: a baseline that steps up or down between two digits (two lines of writing never overlap so).
 JOIN_GAP = 0.8
 JOIN_OVERLAP = 0.25
+# ... and the second may start this far back inside the first's end (a tenth of a height: strokes of neighbours
+# that touch), no further: beyond, the two run side by side, two lines.
+JOIN_BACKSTEP = 0.1
 # A blob shorter than this (in digit heights) is a scrap; a number whose tallest blob is one is dropped.
 SCRAP_HEIGHT = 0.5
 
 
 def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
     """Blobs -> lines (top to bottom), each left to right, split into numbers where ``boundaries`` says."""
-    lines, direction = find_lines(blobs, digit_height)
+    return numbers_of(*find_lines(blobs, digit_height))
+
+
+def numbers_of(lines: list[list[Blob]], direction: Direction) -> list[list[Blob]]:
+    """``find_lines``' lines, each split into its numbers (``boundaries``), in reading order."""
     return [number for line in lines for number in split_numbers(line, direction.along)]
 
 
@@ -133,7 +140,7 @@ def _continues(first: list[Blob], second: list[Blob], direction: Direction) -> b
     end, start = first[-1], second[0]
     height = max(end.h, start.h)
     gap = (direction.along(start) - start.w / 2) - (direction.along(end) + end.w / 2)
-    if not -0.1 * height <= gap <= JOIN_GAP * height:
+    if not -JOIN_BACKSTEP * height <= gap <= JOIN_GAP * height:
         return False
     low, high = direction.across(end), direction.across(start)
     overlap = min(low + end.h / 2, high + start.h / 2) - max(low - end.h / 2, high - start.h / 2)
