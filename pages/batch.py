@@ -86,7 +86,8 @@ def main() -> None:
     with st.container(horizontal=True):  # side by side, wrapping on a phone
         st.metric("Images", f"{len(rows)}", help=f"{read_ok} read, {len(rows) - read_ok} not readable", width=160)
         st.metric("With digits", f"{with_digits}", width=160)
-        st.metric("To check", f"{flagged}", help="Images with a flag: unsure digits, no digits, not read", width=160)
+        flag_help = "Images with a flag: unsure digits, an unsure reading, no digits, not read"
+        st.metric("To check", f"{flagged}", help=flag_help, width=160)
     if seconds > 0.5:  # when read now (not from this session's results), say how fast
         st.caption(f"Read in {seconds:.1f} s ({len(rows) / seconds:.1f} images per second).")
 
@@ -97,7 +98,7 @@ def main() -> None:
             "file": st.column_config.TextColumn("file"),
             "number": st.column_config.TextColumn("number"),
             "confidence": st.column_config.NumberColumn(
-                "confidence", format="%.0f%%", help="The least sure digit's confidence"
+                "confidence", format="%.0f%%", help="The reading's confidence: its digits, segmentation and lines"
             ),
             "digits": st.column_config.NumberColumn("digits", format="%d"),
             "flags": st.column_config.TextColumn("flags", width="large"),
@@ -130,7 +131,7 @@ def main() -> None:
     lowest = [row for row in rows if row["confidence"] is not None]
     if lowest:
         least = min(lowest, key=lambda row: row["confidence"])
-        st.caption(f"Least sure: {least['file']} ({percent(least['confidence'] / 100, 0)} on its weakest digit).")
+        st.caption(f"Least sure: {least['file']} ({percent(least['confidence'] / 100, 0)} sure).")
 
 
 run_page(main)

@@ -93,3 +93,16 @@ def test_the_dashboard_shows_the_confidence_and_says_the_doubt(shipped_model_pat
     assert "I am not sure about the first digit. Confidence" in warnings and "please check it" in warnings
     assert any("ds-unsure" in md.value for md in at.markdown)  # the unsure digit is marked
     assert "I am not sure about the first digit." in at.get("iframe")[0].proto.srcdoc  # and said
+
+
+def test_the_batch_table_flags_the_readers_own_unsure_digits_and_doubtful_readings():
+    from pages.ui.batchread import flags
+
+    # A digit at 0.7 is under SURE_CONFIDENCE (unsure) though over the old 60% line.
+    record = _reading([SURE, 0.7, SURE]).to_dict("x.png")
+    assert flags(record) == "unsure digit 2"
+    assert flags(_reading([SURE, SURE]).to_dict("x.png")) == ""
+    # Every digit fairly sure, the reading as a whole not: the row is still flagged.
+    fairly = SURE_CONFIDENCE + (1 - SURE_CONFIDENCE) / 2
+    doubtful = _reading([fairly] * 8).to_dict("x.png")
+    assert not doubtful["sure"] and flags(doubtful) == "reading not sure"

@@ -80,16 +80,17 @@ def read_all(images: list[NamedFile]) -> list[tuple[str, dict[str, Any], str]]:
 
 def flags(record: dict[str, Any]) -> str:
     """What to look at in a result, in a few words."""
-    from digitsight.result import LOW_CONFIDENCE
-
     if "error" in record:
         return "not read: " + sentence(record["error"])
     if not record["digits"]:
         return "no digits found"
     notes = []
-    unsure = [str(n) for n, digit in enumerate(record["digits"], start=1) if digit["confidence"] < LOW_CONFIDENCE]
+    # The reader's own per-digit decision (Reading's ``unsure``), the one the other pages mark.
+    unsure = [str(n) for n, digit in enumerate(record["digits"], start=1) if digit["unsure"]]
     if unsure:
         notes.append(f"unsure digit{'s' if len(unsure) > 1 else ''} {', '.join(unsure)}")
+    elif not record["sure"]:  # every digit sure, the segmentation or the lines not
+        notes.append("reading not sure")
     if len(record["lines"]) > 1:
         notes.append(f"{len(record['lines'])} lines")
     other = [w for w in record["warnings"] if not w.startswith("digit ") and w != "no digits found in the image"]
@@ -100,15 +101,15 @@ def flags(record: dict[str, Any]) -> str:
 def table_rows(results: list[tuple[str, dict[str, Any], str]]) -> list[dict[str, Any]]:
     rows = []
     for file, record, thumb in results:
-        confidences = [digit["confidence"] for digit in record.get("digits", [])]
+        digits = record.get("digits", [])
         rows.append(
             {
                 "image": thumb or None,
                 "file": file,
                 "number": record.get("number", ""),
-                # The least sure digit: a number is only as right as its weakest digit.
-                "confidence": 100 * min(confidences) if confidences else None,
-                "digits": len(confidences),
+                # The reading's confidence (Reading.confidence): digits, segmentation doubt and lines together.
+                "confidence": 100 * record["confidence"] if digits else None,
+                "digits": len(digits),
                 "flags": flags(record),
                 "ms": record.get("ms"),
             }
