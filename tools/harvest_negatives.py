@@ -1,0 +1,229 @@
+"""Real "not a digit" crops, cut from the TUNING half of the real images into a git-ignored cache.
+
+The rejector (``training/train_notdigit.py``) learns what no digit looks like from drawn
+negatives (``training.negatives``); real photos add what drawing misses: the paper's
+grain, shadows, remnants of ruling and of a page's edge, and the bad cuts and unions the
+reader itself makes of real writing. Where the reader finds exactly as many digits as an
+image's label holds (as ``tools/build_real_digits.py`` requires), every digit is inside a
+box it chose, so the rest is no digit:
+
+- ``piece``: a candidate the reader tried as one digit and did not choose, lying inside
+  one chosen digit's box and at most PIECE_MAX_AREA of it (a bad cut of that digit);
+- ``union``: a candidate covering two or more chosen digits (neighbours merged, a pair
+  read whole);
+- ``ink``: a connected component of the binarized ink at least INK_MIN_SIZE of a digit's
+  height, touching no chosen digit's box grown by MARGIN (a speck, a stain, a ruling's
+  remnant, a page edge): each normalized as reading normalizes a blob (``to_mnist``).
+
+Pieces and unions the shipped classifier reads as a digit with at least
+``training.negatives.LOOKS_LIKE_DIGIT`` are left out, as the drawn negatives are.
+
+Only images of the tuning half (``labelled.half_of``) of ``realworld`` and
+``realworld-dev`` are read: the check half stays unseen. The crops go to
+``.cache/real_negatives.npz``, never into the repository (the images are others' files).
+
+Run, from the repository root (a module: it uses tools/):
+    python -m tools.harvest_negatives                         # build if absent; print the counts
+    python -m tools.harvest_negatives --rebuild --sheet /tmp/real_negatives.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from digitsight.decode.candidates import Candidates
+from digitsight.decode.scoring import spell
+from digitsight.decode.search import choose
+from digitsight.imaging import PROCESS_MAX_PIXELS, LoadedImage, load_image
+from digitsight.labelled import load_labels
+from digitsight.nets import DIGIT
+from digitsight.nets.digits import Classifier
+from digitsight.normalize import to_mnist
+from digitsight.reading import _processing_image, candidates, load_models
+from digitsight.segment import segment_small
+from digitsight.synthetic.glyphs import contact_sheet
+from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES
+from training.negatives import LOOKS_LIKE_DIGIT
+
+CACHE = REPO_ROOT / ".cache" / "real_negatives.npz"
+# A piece is a negative only where it holds at most this share of its digit's box: a larger
+# part (a 9 without its tail's end) may still read as the digit.
+PIECE_MAX_AREA = 0.55
+# A candidate's box matching a chosen digit's this well (intersection over union) is that digit.
+SAME_BOX = 0.8
+# A candidate covers a chosen digit when it holds at least this share of the digit's box.
+COVERS = 0.8
+# Ink components smaller than this share of the line's digit height in both directions are
+# dust the segmentation drops anyway; what is left is what a rejector may be shown.
+INK_MIN_SIZE = 0.25
+# Ink within this share of a digit's height around a chosen digit's box may be that digit's
+# own stroke, cut off by binarization: left out.
+MARGIN = 0.15
+# At most this many ink components from one image, so that one noisy photo does not fill the set.
+INK_PER_IMAGE = 40
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What the reader chose: a box (processing pixels) and how many digits it holds."""
+
+    box: Box
+    digits: int
+    alone: bool  # read as one digit by the classifier
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2]) * max(0.0, box[3])
+
+
+def _intersection(a: Box, b: Box) -> float:
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0.0, w) * max(0.0, h)
+
+
+def _kind_of(box: Box, units: list[Unit]) -> str | None:
+    """``"piece"``, ``"union"`` or None (a digit, or a doubtful part of a pair or row) for a candidate's box."""
+    covered = 0
+    for unit in units:
+        inside = _intersection(box, unit.box)
+        if unit.alone and inside / (_area(box) + _area(unit.box) - inside) >= SAME_BOX:
+            return None
+        if inside >= 0.9 * _area(box):
+            if not unit.alone:
+                return None  # may be one of a pair's or row's digits
+            return "piece" if _area(box) <= PIECE_MAX_AREA * _area(unit.box) else None
+        if inside >= COVERS * _area(unit.box):
+            covered += unit.digits
+    return "union" if covered >= 2 else None
+
+
+def negatives_of_image(path: Path, label: str, models: tuple) -> list[tuple[np.ndarray, str]] | None:
+    """(28x28 float crop, kind) for each negative of ``path``; None where the reader's digit count mismatches."""
+    loaded = load_image(path, max_pixels=PROCESS_MAX_PIXELS)
+    seen = candidates(loaded, *models)
+    choice = choose(seen)
+    if len(choice.number.replace(" ", "")) != len(label.replace(" ", "")):
+        return None
+    units, chosen = [], set()
+    for line in choice.lines:
+        for piece, how in line:
+            text = spell([(piece, how)], choice.probabilities, seen.pairs, seen.chains)
+            units.append(Unit(piece.blob.box, len(text), how == DIGIT))
+            chosen.add(id(piece))
+    return _unchosen(seen, units, chosen, models[0]) + _stray_ink(loaded, units)[:INK_PER_IMAGE]
+
+
+def _unchosen(
+    seen: Candidates, units: list[Unit], chosen: set[int], classifier: Classifier
+) -> list[tuple[np.ndarray, str]]:
+    """The candidates tried as one digit and not chosen that are a piece of one chosen digit or span several."""
+    found = []
+    for line in seen.plans:
+        for plan in line:
+            for piece in [*plan.pieces.values(), plan.merged]:
+                if piece is None or piece.crop is None or id(piece) in chosen:
+                    continue
+                kind = _kind_of(piece.blob.box, units)
+                if kind:
+                    found.append((seen.crops[piece.crop], kind))
+    if not found:
+        return found
+    # As for the drawn negatives: a piece or union the classifier reads as a digit with LOOKS_LIKE_DIGIT or
+    # more looks like that digit (the right half of an 8 is a 3, a 4's stem a 1) and is no negative.
+    looks = classifier.raw(np.stack([crop for crop, _ in found]))[:, :10].max(axis=1)
+    return [item for item, p in zip(found, looks, strict=True) if p < LOOKS_LIKE_DIGIT]
+
+
+def _stray_ink(loaded: LoadedImage, units: list[Unit]) -> list[tuple[np.ndarray, str]]:
+    """The ink components (of the segmentation reading makes) away from every chosen digit, as crops."""
+    processed, _, analysis = _processing_image(loaded)
+    segmentation, _ = segment_small(processed, analysis)
+    margin = MARGIN * segmentation.digit_height
+    grown = [(u.box[0] - margin, u.box[1] - margin, u.box[2] + 2 * margin, u.box[3] + 2 * margin) for u in units]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(segmentation.ink.astype(np.uint8), connectivity=8)
+    ink = []
+    for index in range(1, count):
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        if max(w, h) < INK_MIN_SIZE * segmentation.digit_height:
+            continue
+        if any(_intersection((x, y, w, h), box) > 0 for box in grown):
+            continue
+        ink.append((to_mnist((labels[y : y + h, x : x + w] == index).astype(np.uint8)), "ink"))
+    return ink
+
+
+@dataclass(frozen=True)
+class RealNegatives:
+    """Real crops that are no digit: the crops (float32 [0, 1], white on black), their kind and source image."""
+
+    crops: np.ndarray
+    kinds: np.ndarray
+    files: np.ndarray
+
+
+def build(samples: Path = SAMPLES) -> RealNegatives:
+    """Read every tuning-half labelled image and keep the negatives of those whose digit count matches."""
+    models = tuple(load_models())
+    crops, kinds, files = [], [], []
+    for folder in FOLDERS:
+        if not (samples / folder / "labels.csv").is_file():
+            continue
+        for image in load_labels(samples / folder):
+            if image.half != "tune":
+                continue  # the check half is never looked at
+            for crop, kind in negatives_of_image(image.path, image.label, models) or []:
+                if crop.max() > 0:
+                    crops.append(crop)
+                    kinds.append(kind)
+                    files.append(f"{folder}/{image.path.name}")
+    return RealNegatives(np.array(crops, np.float32).reshape(-1, 28, 28), np.array(kinds), np.array(files))
+
+
+def load_real_negatives(rebuild: bool = False, cache: Path = CACHE, samples: Path = SAMPLES) -> RealNegatives | None:
+    """The real negatives from ``cache``, built first where absent (or ``rebuild``); None without the samples."""
+    if cache.is_file() and not rebuild:
+        with np.load(cache, allow_pickle=False) as data:
+            return RealNegatives(data["crops"], data["kinds"], data["files"])
+    if not (samples / FOLDERS[1] / "labels.csv").is_file():
+        return None
+    negatives = build(samples)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cache, crops=negatives.crops, kinds=negatives.kinds, files=negatives.files)
+    return negatives
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rebuild", action="store_true", help="read the images again even if the cache exists")
+    parser.add_argument("--sheet", help="write a contact sheet PNG of the crops here, by kind")
+    args = parser.parse_args(argv)
+    negatives = load_real_negatives(args.rebuild)
+    if negatives is None:
+        print(f"no samples at {SAMPLES}: nothing built")
+        return 1
+    names, counts = np.unique(negatives.kinds, return_counts=True)
+    print(
+        f"{len(negatives.kinds)} crops from {len(set(negatives.files))} images: "
+        + ", ".join(f"{n} {c}" for n, c in zip(names, counts, strict=True))
+    )
+    if args.sheet:
+        order = np.argsort(negatives.kinds, kind="stable")
+        contact_sheet(args.sheet, np.rint(negatives.crops[order] * 255).astype(np.uint8), columns=40, zoom=2)
+        print(f"contact sheet: {args.sheet}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
