@@ -54,6 +54,28 @@ def test_smoke_training_writes_a_loadable_model_and_a_valid_report(tmp_path: Pat
     assert classifier.probabilities(np.zeros((2, 28, 28))).shape == (2, 10)
 
 
+def test_init_from_starts_from_the_saved_weights_and_refuses_a_model_of_other_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training import train
+
+    monkeypatch.setattr(sys, "argv", ["train", "--init-from", str(tmp_path / "start.keras"), "--shapes"])
+    args = train.parse_args()
+    assert args.init_from == tmp_path / "start.keras"
+    saved = train.build_model()
+    saved.save(args.init_from)
+
+    started = train.initial_model(args)
+    for mine, theirs in zip(started.get_weights(), saved.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    args.init_from = None  # the default: fresh weights, not the saved ones
+    fresh = train.initial_model(args)
+    assert any(not np.array_equal(a, b) for a, b in zip(fresh.get_weights(), saved.get_weights(), strict=True))
+    args.init_from, args.negative_share = tmp_path / "start.keras", 0.15  # 11 classes from a 10-output model
+    with pytest.raises(SystemExit, match="10 outputs"):
+        train.initial_model(args)
+
+
 def smoke_train_on_fresh_sets(script: str, tmp_path: Path) -> tuple[dict, Path]:
     """One epoch of 600 images of the pair or chain model: its report, checked for what the two share, and model."""
     output = tmp_path / f"{script}.keras"

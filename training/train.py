@@ -17,6 +17,10 @@ pieces and pairs of digits, strokes, scribbles, specks, ruling, blobs of photogr
 with the output factorized as (ten digits x (1 - q), q); ``digitsight.nets.digits.Classifier``
 reads either kind of model.
 
+``--init-from PATH`` starts from a trained model's weights instead of fresh ones: a fine-tune,
+meant with a low ``--max-learning-rate`` (3e-4, a tenth of the recipe's peak) and few epochs, so
+that the model keeps what it knows and learns only what the added images teach.
+
 Model selection uses the 5,000 training images of ``digitsight.data.validation_split``,
 held out (the pair model holds out the same ones). The official 10,000-image test
 set is touched once, after training, to write the report next to the model.
@@ -24,6 +28,8 @@ set is touched once, after training, to write the report next to the model.
 Run, from the repository root:
     python -m training.train                       # full run -> models/digitsight_cnn.keras (the shipped recipe)
     python -m training.train --shapes --negative-share 0.15 --epochs 20 --output /tmp/t/digitsight_cnn.keras
+    python -m training.train --init-from models/digitsight_cnn.keras --shapes --epochs 3 \
+        --max-learning-rate 3e-4 --output /tmp/ft/digitsight_cnn.keras   # fine-tune the shipped model
     python -m training.train --epochs 1 --limit 500 --output /tmp/smoke.keras   # smoke run
 """
 
@@ -33,6 +39,7 @@ import argparse
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -65,6 +72,11 @@ def parse_args() -> argparse.Namespace:
         help=f"'not a digit' crops per digit, an 11th class (0: none, the shipped recipe; tried: {NEGATIVE_SHARE})",
     )
     parser.add_argument("--shapes", action="store_true", help="add the shapes MNIST lacks (training.shapes)")
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        help="start from this trained model's weights (a fine-tune; use a low --max-learning-rate)",
+    )
     return parser.parse_args()
 
 
@@ -100,6 +112,16 @@ def build_model(outputs: int = DIGITS) -> keras.Model:
     is_digit = keras.layers.Rescaling(-1.0, offset=1.0, name="is_digit")(not_digit)
     outputs = keras.layers.Concatenate(name="probabilities")([keras.layers.Multiply()([digits, is_digit]), not_digit])
     return keras.Model(inputs, outputs, name="digitsight_cnn")
+
+
+def initial_model(args: argparse.Namespace) -> keras.Model:
+    """A fresh model, or the one ``--init-from`` names (its outputs must match the classes trained)."""
+    if args.init_from is None:
+        return build_model(classes(args))
+    model = keras.models.load_model(args.init_from, compile=False)
+    if model.output_shape[-1] != classes(args):
+        raise SystemExit(f"{args.init_from} has {model.output_shape[-1]} outputs; this run trains {classes(args)}")
+    return model
 
 
 def random_affine(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -245,7 +267,7 @@ def main() -> None:
     train_size = sum(counts.values())
     print("training images: " + ", ".join(f"{name} {count}" for name, count in counts.items()), flush=True)
 
-    model = build_model(classes(args))
+    model = initial_model(args)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.05)
     compile_model(model, args, math.ceil(train_size / args.batch_size), loss, metrics=["accuracy"])
     started = time.perf_counter()
@@ -275,6 +297,7 @@ def main() -> None:
                 else ""
             ),
             "schedule": "AdamW, cosine one-cycle (warm-up half an epoch), label smoothing 0.05",
+            "initialized_from": str(args.init_from) if args.init_from else "fresh weights",
         },
         seconds=seconds,
         data_source=source,
