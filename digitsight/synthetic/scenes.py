@@ -31,6 +31,7 @@ HEIGHT = (28, 70)  # digit heights, pixels, where the scene does not say otherwi
 SMALL_HEIGHT = (12, 31)
 DENSE_HEIGHT = (24, 41)
 SLANT = (10.0, 40.0)  # degrees, either way
+DIGIT_ASPECT = 0.7  # a handwritten digit's width over its height, about (MNIST's glyphs)
 EVEN_GAP = (1.0, 3.0)  # wide, even spacing, digit heights; each gap varies by EVEN_JITTER around the row's own
 EVEN_JITTER = 0.15
 GROUP_GAP = (2.0, 3.0)  # between two numbers on one line, digit heights
@@ -41,6 +42,11 @@ DESK_SCALE = (1.35, 2.0)  # the desk's side over the sheet's
 SHEET_TURN = 20.0  # degrees either way
 SHEET_PERSPECTIVE = 0.06  # corner jitter, a share of the sheet's shorter side
 LINE_PITCH = (1.6, 2.2)  # digit heights from one line's top to the next
+# A sheet on the desk may poke out of the photo (a desk photographed tight), but its writing and this share of the
+# page's margin around it stay in: a label must only name digits the picture shows.
+SHEET_SEEN_MARGIN = 0.5
+# The desk seen past a page's edge (stray_marks) covers at most this share of the page's margin, never the writing.
+DESK_STRIP_MARGIN = 0.6
 
 
 def render_scene(rng: np.random.Generator, category: str, source: str) -> tuple[np.ndarray, str, list[int]]:
@@ -61,9 +67,14 @@ def render_scene(rng: np.random.Generator, category: str, source: str) -> tuple[
 Layers = list[tuple[np.ndarray, int, int]]
 
 
-def _lines(rng, images, labels, lines: int, counts: tuple[int, int], height: int) -> tuple[Layers, str, list[int]]:
-    """``lines`` numbers, one below the other, each of ``counts`` digits (low, high excluded)."""
-    pitch = int(height * rng.uniform(*LINE_PITCH))
+def _lines(
+    rng, images, labels, lines: int, counts: tuple[int, int], height: int, spread: float = 1.0
+) -> tuple[Layers, str, list[int]]:
+    """``lines`` numbers, one below the other, each of ``counts`` digits (low, high excluded).
+
+    ``spread`` widens the pitch between lines (``_slanted``: upright digits on a slant reach further across it).
+    """
+    pitch = int(height * rng.uniform(*LINE_PITCH) * spread)
     layers, texts, picks = [], [], []
     for k in range(lines):
         row = number_row(rng, images, labels, int(rng.integers(*counts)), height, "normal")
@@ -73,8 +84,8 @@ def _lines(rng, images, labels, lines: int, counts: tuple[int, int], height: int
     return layers, " ".join(texts), picks
 
 
-def _page(rng, layers: Layers, height: int) -> np.ndarray:
-    """The layers inked on lit paper with margins: RGB float."""
+def _page(rng, layers: Layers, height: int) -> tuple[np.ndarray, int]:
+    """The layers inked on lit paper: RGB float, and the margin (pixels) left around them on every side."""
     margin = int(rng.uniform(0.5, 1.5) * height) + 4
     width = max(x + ink.shape[1] for ink, x, _ in layers) + 2 * margin
     rows = max(y + ink.shape[0] for ink, _, y in layers) + 2 * margin
@@ -82,41 +93,55 @@ def _page(rng, layers: Layers, height: int) -> np.ndarray:
     paper = _paper(rng, ink.shape, rng.uniform(215, 250))
     rgb = np.repeat(paper[..., None], 3, axis=2)
     colour = np.array(INK_COLOURS[int(rng.integers(len(INK_COLOURS)))], np.float32)
-    return rgb * (1 - ink[..., None]) + colour * ink[..., None]
+    return rgb * (1 - ink[..., None]) + colour * ink[..., None], margin
 
 
 def _photo(rng, layers: Layers, height: int) -> np.ndarray:
-    rgb = _page(rng, layers, height)
-    return _finish(rng, rgb * _lighting(rng, rgb.shape[:2])[..., None], strong=True)
+    """The layers on a page, lit and photographed; the camera's turn never takes a digit out of the picture."""
+    rgb, _ = _page(rng, layers, height)
+    return _finish(rng, rgb * _lighting(rng, rgb.shape[:2])[..., None], strong=True, whole=True)
 
 
 def _sheet_on_desk(rng, images, labels):
     height = int(rng.uniform(*HEIGHT))
     layers, label, picks = _lines(rng, images, labels, int(rng.integers(1, 4)), (1, 9), height)
-    sheet = _page(rng, layers, height)
+    sheet, margin = _page(rng, layers, height)
     h, w = sheet.shape[:2]
     scale = rng.uniform(*DESK_SCALE)
-    desk_h, desk_w = int(h * scale), int(w * scale)
     tone = np.array(DESK_TONES[int(rng.integers(len(DESK_TONES)))], np.float32)
-    grain = cv2.GaussianBlur(rng.normal(0, 1, (desk_h, desk_w)).astype(np.float32), (0, 0), rng.uniform(1, 4))
-    desk = tone * (1 + 0.25 * grain[..., None])
     corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     jitter = rng.uniform(-1, 1, (4, 2)) * SHEET_PERSPECTIVE * min(h, w)
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-SHEET_TURN, SHEET_TURN), 1.0)
     placed = (corners + jitter) @ turn[:, :2].T + turn[:, 2]
-    placed += np.array([desk_w, desk_h]) / 2 - placed.mean(axis=0)
+    placed -= placed.mean(axis=0)  # about the desk's centre
+    # The desk is the sheet's size times ``scale``, or more where the turned sheet's writing would leave it.
+    inset = (1 - SHEET_SEEN_MARGIN) * margin
+    writing = np.float32([[inset, inset], [w - inset, inset], [w - inset, h - inset], [inset, h - inset]])
+    reach = np.abs(
+        cv2.perspectiveTransform(writing[None], cv2.getPerspectiveTransform(corners, placed.astype(np.float32)))[0]
+    )
+    desk_w, desk_h = (
+        max(int(w * scale), int(np.ceil(2 * reach[:, 0].max()))),
+        max(int(h * scale), int(np.ceil(2 * reach[:, 1].max()))),
+    )
+    placed += np.array([desk_w, desk_h]) / 2
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (desk_h, desk_w)).astype(np.float32), (0, 0), rng.uniform(1, 4))
+    desk = tone * (1 + 0.25 * grain[..., None])
     warp = cv2.getPerspectiveTransform(corners, placed.astype(np.float32))
     on_desk = cv2.warpPerspective(sheet.astype(np.float32), warp, (desk_w, desk_h))
     mask = cv2.warpPerspective(np.ones((h, w), np.float32), warp, (desk_w, desk_h))[..., None]
     rgb = desk * (1 - mask) + on_desk * mask
-    return _finish(rng, rgb * _lighting(rng, (desk_h, desk_w))[..., None], strong=True), label, picks
+    return _finish(rng, rgb * _lighting(rng, (desk_h, desk_w))[..., None], strong=True, whole=True), label, picks
 
 
 def _slanted(rng, images, labels):
     height = int(rng.uniform(*HEIGHT))
     angle = np.radians(rng.uniform(*SLANT) * rng.choice([-1, 1]))
     lines = int(rng.integers(1, 3))
-    layers, label, picks = _lines(rng, images, labels, lines, (3, 9), height)
+    # Digits written upright along a slant reach further across it than across a level line (a digit about
+    # DIGIT_ASPECT as wide as tall): the lines are set that much further apart, or their digits interleave.
+    spread = abs(np.cos(angle)) + DIGIT_ASPECT * abs(np.sin(angle))
+    layers, label, picks = _lines(rng, images, labels, lines, (3, 9), height, spread)
     # Each glyph keeps its shape (written upright) and moves to where its place on the level row lies on the slant.
     moved = []
     for ink, x, y in layers:
@@ -176,7 +201,7 @@ def _uneven(rng, images, labels):
 def _stray_marks(rng, images, labels):
     height = int(rng.uniform(*HEIGHT))
     row = number_row(rng, images, labels, int(rng.integers(3, 9)), height, "normal")
-    rgb = _page(rng, [(ink, x, y + height) for ink, x, y in row.layers], height)  # a digit's height of room above
+    rgb, margin = _page(rng, [(ink, x, y + height) for ink, x, y in row.layers], height)  # a digit's height above
     h, w = rgb.shape[:2]
     band = (0, int(0.8 * height))  # the marks go above the number, in the room left for them
     ink_colour = INK_COLOURS[int(rng.integers(len(INK_COLOURS)))]
@@ -191,10 +216,10 @@ def _stray_marks(rng, images, labels):
         else:  # what is left of a faint ruled line
             cv2.line(rgb, (x, y), (int(x + rng.uniform(1, 3) * height), y), (150, 170, 210), 1)
     if rng.random() < 0.5:  # the desk past the page's left or right edge
-        depth = int(w * rng.uniform(0.03, 0.08))
+        depth = int(min(w * rng.uniform(0.03, 0.08), DESK_STRIP_MARGIN * margin))
         region = np.s_[:, :depth] if rng.random() < 0.5 else np.s_[:, w - depth :]
         rgb[region] = np.array(DESK_TONES[int(rng.integers(len(DESK_TONES)))], np.float32)
-    return _finish(rng, rgb * _lighting(rng, (h, w))[..., None], strong=True), row.label, row.picks
+    return _finish(rng, rgb * _lighting(rng, (h, w))[..., None], strong=True, whole=True), row.label, row.picks
 
 
 def _dense(rng, images, labels):
