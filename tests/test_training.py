@@ -76,6 +76,33 @@ def test_init_from_starts_from_the_saved_weights_and_refuses_a_model_of_other_ou
         train.initial_model(args)
 
 
+def test_real_tuning_crops_adds_copies_of_the_tuning_half_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import tools.build_real_digits as real_digits
+    from training import train
+
+    crops = np.zeros((3, 28, 28), np.float32)
+    crops[0, 5, 5], crops[1, 6, 6], crops[2, 7, 7] = 1.0, 0.5, 1.0  # one mark each, to tell them apart
+    fake = real_digits.RealDigits(
+        crops,
+        np.array([4, 7, 9]),
+        np.array(["a", "b", "c"]),
+        np.array(["tune", "check", "tune"]),
+        np.array(["photo"] * 3),
+    )
+    monkeypatch.setattr(real_digits, "load_real_digits", lambda: fake)
+    args = argparse.Namespace(shapes=False, negative_share=0.0, real_tuning_crops=2, seed=0)
+    digits, labels = np.zeros((5, 28, 28), np.uint8), np.zeros(5, np.int64)
+
+    images, all_labels, counts = train.training_images(args, digits, labels)
+
+    assert counts == {"digits": 5, "real_tuning_crops": 4}
+    assert all_labels.tolist() == [0] * 5 + [4, 4, 9, 9]
+    assert images.dtype == np.uint8 and images[5, 5, 5] == images[7, 7, 7] == 255
+    assert not images[:, 6, 6].any()  # the check half's crop is never trained on
+
+
 def smoke_train_on_fresh_sets(script: str, tmp_path: Path) -> tuple[dict, Path]:
     """One epoch of 600 images of the pair or chain model: its report, checked for what the two share, and model."""
     output = tmp_path / f"{script}.keras"

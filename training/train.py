@@ -20,6 +20,8 @@ reads either kind of model.
 ``--init-from PATH`` starts from a trained model's weights instead of fresh ones: a fine-tune,
 meant with a low ``--max-learning-rate`` (3e-4, a tenth of the recipe's peak) and few epochs, so
 that the model keeps what it knows and learns only what the added images teach.
+``--real-tuning-crops N`` adds N copies of each real digit crop of the tuning half
+(``tools/build_real_digits.py``; augmented like the rest; the check half never).
 
 Model selection uses the 5,000 training images of ``digitsight.data.validation_split``,
 held out (the pair model holds out the same ones). The official 10,000-image test
@@ -72,6 +74,12 @@ def parse_args() -> argparse.Namespace:
         help=f"'not a digit' crops per digit, an 11th class (0: none, the shipped recipe; tried: {NEGATIVE_SHARE})",
     )
     parser.add_argument("--shapes", action="store_true", help="add the shapes MNIST lacks (training.shapes)")
+    parser.add_argument(
+        "--real-tuning-crops",
+        type=int,
+        default=0,
+        help="copies of each real tuning-half digit crop to add (tools/build_real_digits.py; 0: none)",
+    )
     parser.add_argument(
         "--init-from",
         type=Path,
@@ -197,6 +205,11 @@ def training_images(
         parts.append(variants)
         part_labels.append(variant_labels)
         counts |= {f"shape_{name}": names.count(name) for name in sorted(set(names))}
+    if args.real_tuning_crops:
+        crops, crop_labels = real_tuning_crops()
+        parts.append(np.repeat(crops, args.real_tuning_crops, axis=0))
+        part_labels.append(np.repeat(crop_labels, args.real_tuning_crops))
+        counts["real_tuning_crops"] = len(crops) * args.real_tuning_crops
     negative_count = int(round(args.negative_share * len(digits)))
     if negative_count:
         shipped = Classifier(DEFAULT_MODEL_PATH) if DEFAULT_MODEL_PATH.is_file() else None
@@ -205,6 +218,17 @@ def training_images(
         part_labels.append(np.full(len(negatives), NOT_A_DIGIT))
         counts |= {f"negative_{kind}": kinds.count(kind) for kind in sorted(set(kinds))}
     return np.concatenate(parts), np.concatenate(part_labels).astype("int32"), counts
+
+
+def real_tuning_crops() -> tuple[np.ndarray, np.ndarray]:
+    """The real digit crops of the tuning half (uint8 28x28) and their digits; never the check half's."""
+    from tools.build_real_digits import SAMPLES, load_real_digits
+
+    real = load_real_digits()
+    if real is None:
+        raise SystemExit(f"--real-tuning-crops needs the real samples ({SAMPLES}) or their cache")
+    tuning = real.half("tune")
+    return np.rint(tuning.crops * 255).astype(np.uint8), tuning.labels
 
 
 def make_datasets(args: argparse.Namespace):
@@ -291,6 +315,7 @@ def main() -> None:
             "augmentation": "half re-rendered (binarized at 0.25-0.65, area-averaged), rotation ±12°, "
             "scale 0.88-1.12, shear ±0.15, shift ±2.5 px, stroke thickness ±1 px"
             + ("; shapes MNIST lacks (training.shapes)" if args.shapes else "")
+            + (f"; {args.real_tuning_crops} copies of each real tuning-half crop" if args.real_tuning_crops else "")
             + (
                 f"; 'not a digit' class, {args.negative_share:g} negatives per digit (training.negatives)"
                 if args.negative_share > 0
