@@ -7,6 +7,7 @@ import numpy as np
 from drawn_pages import INK, assert_boxes_match, assert_one_line_of, page, zero
 
 from digitsight.segment import merge_fragments, segment
+from digitsight.segment.fragments import scribble
 
 
 def test_detached_bar_of_a_five_is_merged():
@@ -121,3 +122,34 @@ def test_specks_are_dropped():
         cv2.circle(image, (x, y), 1, INK, -1)
     found = segment(image)
     assert [len(line) for line in found.lines] == [3]
+
+
+def _crossed_out(image: np.ndarray, x: int, y: int, size: int = 48) -> None:
+    """A number crossed out: two rows of five loops (a pen scribbling to and fro) over one another."""
+    turns = np.linspace(0, 10 * np.pi, 400)
+    for row in (0.3, 0.7):
+        xs = x + 0.1 * size + 0.8 * size * turns / turns[-1] - 0.2 * size * np.sin(turns)
+        ys = y + row * size - 0.2 * size * np.cos(turns)
+        cv2.polylines(image, [np.stack([xs, ys], axis=1).astype(np.int32)], False, INK, 2)
+
+
+def test_a_crossed_out_scribble_after_the_digits_is_not_a_digit():
+    image = page()
+    drawn = [zero(image, 40 + 60 * k, 50) for k in range(3)]
+    _crossed_out(image, 220, 46)
+    assert_one_line_of(segment(image), drawn)
+
+
+def test_scribble_tells_a_crossed_out_mark_from_digits():
+    crossed = page(60, 60, 0)
+    _crossed_out(crossed, 6, 6)
+    assert scribble(crossed > 0)
+    eight = np.zeros((60, 40), np.uint8)  # an 8: two loops, about three heights of stroke
+    cv2.ellipse(eight, (20, 17), (12, 13), 0, 0, 360, 1, 3)
+    cv2.ellipse(eight, (20, 43), (14, 14), 0, 0, 360, 1, 3)
+    assert not scribble(eight)
+    run = np.zeros((44, 130), np.uint8)  # four 8s touching: eight loops, but no more stroke than four digits
+    for k in range(4):
+        cv2.ellipse(run, (16 + 32 * k, 12), (12, 10), 0, 0, 360, 1, 3)
+        cv2.ellipse(run, (16 + 32 * k, 32), (14, 10), 0, 0, 360, 1, 3)
+    assert not scribble(run)
