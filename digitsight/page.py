@@ -12,11 +12,19 @@ three of its corners inside the image, and with the darker surround along a good
 of the image's border. A shadow falling across a page, or the lit band of a page half in
 shadow, runs off the image's edges; a crop, a canvas or a scan has no surround: those
 are read whole, as before.
+
+Where all four of the sheet's corners are in the photo, ``isolate_sheet(gray, rectify=True)``
+also rectifies it: the quadrilateral is warped (a homography) onto an upright rectangle
+of its own size, so that a sheet turned or seen at a slant is read as a page seen
+square on. ``Sheet.box_in_image`` maps a box found on the rectified sheet back into the
+photo's pixels. With a corner outside the photo, the outline's fourth "corner" is where
+the sheet leaves the image, not the sheet's own, and a warp through it would skew the
+writing: such a sheet is painted around, not rectified.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -46,6 +54,10 @@ CORNER_TOUCH = 0.15
 # An image under this many pixels on its shorter side holds no sheet on a desk (it is a crop, a cell, a
 # 1x1 page): there is no room for a surround, and the watershed's one-pixel-in border needs 3 pixels.
 MIN_SIDE = 16
+# A sheet is rectified only where its edges lie within this many degrees of the image's axes: turned further, which
+# side is its top is a guess (at 45 degrees either is), and a wrong guess would turn the writing on its side. Lines
+# up to 45 degrees are read along their slant anyway (segment.orientation).
+RECTIFY_MAX_TURN = 40.0
 # Watershed labels: the sheet's flood and the desk's.
 SHEET_MARK, DESK_MARK = 1, 2
 # Writing and the sheet's own texture are closed over by this share of the copy's longer side.
@@ -68,10 +80,32 @@ GRAIN_MIN_SIGMA = 2.0
 
 @dataclass(frozen=True)
 class Sheet:
-    """A sheet found in a photo: its mask (True inside) and corners (4 x 2, x and y, in the image's pixels)."""
+    """A sheet found in a photo: its mask (True inside) and corners (4 x 2, x and y, in the image's pixels).
+
+    Where ``isolate_sheet`` rectified it: ``homography`` (3 x 3) maps the image's pixels onto
+    the rectified sheet's, ``size`` is the rectified sheet's width and height; both None otherwise.
+    """
 
     mask: np.ndarray
     corners: np.ndarray
+    homography: np.ndarray | None = None
+    size: tuple[int, int] | None = None
+
+    def box_in_image(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """``box`` (x, y, w, h) on the rectified sheet, as the box around it in the image's pixels.
+
+        The box's four corners are mapped back through the homography, and the result is
+        the smallest box holding them, within the image. As is where the sheet was not rectified.
+        """
+        if self.homography is None:
+            return box
+        x, y, w, h = box
+        corners = np.float64([[[x, y], [x + w, y], [x + w, y + h], [x, y + h]]])
+        mapped = cv2.perspectiveTransform(corners, np.linalg.inv(self.homography))[0]
+        height, width = self.mask.shape
+        x0, y0 = np.clip(np.floor(mapped.min(axis=0)), 0, [width, height]).astype(int)
+        x1, y1 = np.clip(np.ceil(mapped.max(axis=0)), 0, [width, height]).astype(int)
+        return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
 def find_sheet(gray: np.ndarray) -> Sheet | None:
@@ -93,14 +127,60 @@ def find_sheet(gray: np.ndarray) -> Sheet | None:
     return Sheet(mask.astype(bool), corners)
 
 
-def isolate_sheet(gray: np.ndarray) -> tuple[np.ndarray, Sheet | None]:
-    """``gray`` with all but its sheet painted over in the sheet's paper tone, and the sheet; as is where none."""
+def isolate_sheet(gray: np.ndarray, rectify: bool = False) -> tuple[np.ndarray, Sheet | None]:
+    """``gray`` with all but its sheet painted over in the sheet's paper tone, and the sheet; as is where none.
+
+    Parameters
+    ----------
+    gray: (H, W) uint8, dark ink on light paper.
+    rectify: where the whole sheet is in the photo (``_rectification``), return it warped
+        onto an upright rectangle instead (its ``homography`` and ``size`` set, see
+        ``Sheet.box_in_image``); painted around in place where it is not.
+    """
     sheet = find_sheet(gray)
     if sheet is None:
         return gray, None
     rim = max(1, round(RIM_SHARE * max(gray.shape)))
     inside = cv2.erode(sheet.mask.astype(np.uint8), np.ones((2 * rim + 1, 2 * rim + 1), np.uint8))
-    return _paint_outside(gray, inside.astype(bool)), sheet
+    painted = _paint_outside(gray, inside.astype(bool))
+    square = _rectification(sheet.corners, gray.shape) if rectify else None
+    if square is None:
+        return painted, sheet
+    homography, size = square
+    # The painted image is warped, not the photo: a corner found a pixel or two off shows paper, never the desk.
+    flat = cv2.warpPerspective(painted, homography, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return flat, replace(sheet, homography=homography, size=size)
+
+
+def _rectification(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The homography taking the sheet at ``corners`` onto an upright rectangle, and that rectangle's size.
+
+    None where a corner is not well inside the image (``_inner_corners``), or the sheet is
+    turned more than RECTIFY_MAX_TURN. The rectangle is as wide as the sheet's longer top or
+    bottom edge and as tall as its longer side edge: the writing keeps its size in pixels.
+    """
+    if _inner_corners(corners, shape) < 4:
+        return None
+    top_left, top_right, bottom_right, bottom_left = quad = _clockwise_from_top_left(corners)
+    turn = np.degrees(np.arctan2(*(top_right - top_left)[::-1]))
+    if abs(turn) > RECTIFY_MAX_TURN:
+        return None
+    width = max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
+    height = max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
+    size = (max(1, round(width)), max(1, round(height)))
+    target = np.float32([[0, 0], [size[0] - 1, 0], [size[0] - 1, size[1] - 1], [0, size[1] - 1]])
+    return cv2.getPerspectiveTransform(quad.astype(np.float32), target), size
+
+
+def _clockwise_from_top_left(corners: np.ndarray) -> np.ndarray:
+    """``corners`` (4 x 2, x and y) ordered top left, top right, bottom right, bottom left (y runs down).
+
+    Sorted by their angle about the centre (clockwise on screen), starting from the one
+    nearest the image's top left corner (the least x + y): right for a sheet turned less than 45 degrees.
+    """
+    centre = corners.mean(axis=0)
+    ring = corners[np.argsort(np.arctan2(corners[:, 1] - centre[1], corners[:, 0] - centre[0]))]
+    return np.roll(ring, -int(np.argmin(ring.sum(axis=1))), axis=0)
 
 
 def _regions(small: np.ndarray) -> list[np.ndarray]:

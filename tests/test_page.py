@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from drawn_pages import page, zero
 
-from digitsight.page import GRAIN_MIN_SIGMA, find_sheet, isolate_sheet
+from digitsight.page import GRAIN_MIN_SIGMA, Sheet, _clockwise_from_top_left, find_sheet, isolate_sheet
 from digitsight.segment import segment
 
 DESK, PAPER = 45, 215
@@ -115,3 +115,60 @@ def test_a_turned_sheet_with_two_corners_off_the_photo_is_found():
 def test_a_tiny_image_has_no_sheet_and_raises_nothing():
     for shape in ((1, 1), (1, 40), (2, 2), (15, 300)):
         assert find_sheet(np.full(shape, 200, np.uint8)) is None
+
+
+def test_a_sheet_wholly_in_the_photo_is_rectified_onto_an_upright_rectangle():
+    image = sheet_on_desk()
+    flat, sheet = isolate_sheet(image, rectify=True)
+    assert sheet is not None and sheet.homography is not None
+    # As wide as its longer top or bottom edge, as tall as its longer side: (90,60)-(520,95) and (70,350)-(490,380).
+    assert abs(sheet.size[0] - 431) <= 6 and abs(sheet.size[1] - 292) <= 6  # corners are found on a 256-pixel copy
+    assert flat.shape == sheet.size[::-1]
+    assert min(flat[:5].min(), flat[-5:].min(), flat[:, :5].min(), flat[:, -5:].min()) > PAPER - 30  # no desk left
+    found = segment(flat)
+    assert [len(line) for line in found.lines] == [4]
+    # Each digit's box, mapped back, holds it where it was drawn (x 200 + 50 k, y 200, 24 x 40), within 2 pixels,
+    # and is at most 10 pixels wider or taller (the box around an upright box on a sheet turned 5 degrees).
+    for k, blob in enumerate(found.lines[0]):
+        x, y, w, h = sheet.box_in_image(blob.box)
+        left = 200 + 50 * k
+        assert x <= left + 2 and x + w >= left + 24 - 2 and y <= 202 and y + h >= 238, (k, (x, y, w, h))
+        assert w <= 34 and h <= 50, (k, (x, y, w, h))
+
+
+def test_a_turned_sheet_is_rectified_so_that_its_writing_runs_level():
+    turn = np.radians(25)
+    along, across = np.array([np.cos(turn), np.sin(turn)]), np.array([-np.sin(turn), np.cos(turn)])
+    origin = np.array([180.0, 60.0])
+    corners = np.array([origin, origin + 360 * along, origin + 360 * along + 200 * across, origin + 200 * across])
+    image = np.full((480, 640), DESK, np.uint8)
+    cv2.fillConvexPoly(image, np.round(corners).astype(np.int32), PAPER)
+    for k in range(5):  # a line of 0s along the sheet's top edge, 80 pixels below it
+        x, y = origin + (40 + 60 * k) * along + 80 * across
+        zero(image, int(x), int(y), h=36)
+    flat, sheet = isolate_sheet(image, rectify=True)
+    assert sheet is not None and sheet.homography is not None
+    assert abs(sheet.size[0] - 360) <= 6 and abs(sheet.size[1] - 200) <= 6
+    tops = [blob.y for blob in segment(flat).lines[0]]
+    assert len(tops) == 5 and max(tops) - min(tops) <= 4  # 25 degrees of slant gone
+
+
+def test_a_sheet_with_corners_off_the_photo_is_painted_around_not_rectified():
+    corners = np.array([(250, -12), (560, 120), (350, 312), (40, 180)])
+    image = np.full((300, 600), DESK, np.uint8)
+    cv2.fillConvexPoly(image, corners.astype(np.int32), PAPER)
+    flat, sheet = isolate_sheet(image, rectify=True)
+    assert sheet is not None and sheet.homography is None and flat.shape == image.shape
+    assert sheet.box_in_image((5, 6, 7, 8)) == (5, 6, 7, 8)
+
+
+def test_a_box_on_the_rectified_sheet_maps_back_through_the_homography():
+    shift = np.array([[1.0, 0, -10], [0, 1, -20], [0, 0, 1]])  # the sheet's top left at (10, 20) in the image
+    sheet = Sheet(np.ones((100, 100), bool), np.zeros((4, 2)), shift, (80, 60))
+    assert sheet.box_in_image((5, 5, 10, 10)) == (15, 25, 10, 10)
+    assert sheet.box_in_image((85, 75, 10, 10)) == (95, 95, 5, 5)  # within the image
+
+
+def test_corners_are_ordered_clockwise_from_the_top_left():
+    quad = np.array([(100.0, 10.0), (0.0, 60.0), (130.0, 80.0), (30.0, 130.0)])  # a square turned about 27 degrees
+    assert _clockwise_from_top_left(quad[[2, 0, 3, 1]]).tolist() == quad[[1, 0, 2, 3]].tolist()
