@@ -358,6 +358,27 @@ def test_a_blob_the_pair_model_knows_for_one_digit_is_not_cut_into_two(monkeypat
     assert [(entry.crop, how) for entry, how in chosen] == [(1, DIGIT), (2, DIGIT)]
 
 
+def test_a_blob_alone_in_its_space_is_read_as_one_digit_even_where_the_pair_model_sees_two():
+    from digitsight.segment import Blob
+
+    # A 20-pixel-wide blob the classifier reads as a 1 (60%); the pair model is sure it is two
+    # touching 1s. Among digits written far apart (Plan.alone), it is one digit.
+    blob = Blob(0, 0, 20, 30, np.ones((30, 20), np.uint8))
+    whole = Piece(blob, 0, 0)
+    probabilities = np.full((1, 10), 0.4 / 9, np.float32)
+    probabilities[0, 1] = 0.6
+    first = np.full((1, 10), 0.01, np.float32)
+    first[0, 1] = 0.91
+    pairs = PairOutputs(np.float32([[0.01, 0.01, 0.98]]), first, first.copy())
+
+    def read_as(alone: bool) -> list[tuple[int, str]]:
+        plan = Plan(blob, [0, 20], {(0, 1): whole}, alone=alone)
+        return [(entry.crop, how) for entry, how in best_line_reading([plan], probabilities, pairs, None, Weights())]
+
+    assert read_as(False) == [(0, PAIR)]
+    assert read_as(True) == [(0, DIGIT)]
+
+
 def test_the_chain_model_picks_among_a_wide_blobs_readings():
     from digitsight.segment import Blob
 

@@ -41,6 +41,14 @@ MERGE_MAX_GAP = 0.35
 # ... and their union at most this tall: the pieces of one digit lie within its height, while two digits along a
 # steep slant (a 1 beside a 7, one higher than the other) are side by side in x but stacked in y.
 MERGE_MAX_HEIGHT = 1.3
+# A blob of a number of at least ALONE_MIN_BLOBS, with at least this many line heights of space on each side, and at
+# most ALONE_MAX_WIDTH times as wide as the number's median blob, holds one digit and is not cut: digits written
+# this far apart do not touch, and two touching digits are twice as wide as one. A real tuning scan's practice sheet
+# (digits 1.3-2.5 heights apart) had its flat 0s and flagged 1s cut into "00" and "11"; synthetic touching digits
+# stand under 0.6 heights apart.
+ALONE_GAP = 1.0
+ALONE_MAX_WIDTH = 1.6
+ALONE_MIN_BLOBS = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Plan:
     points: list[int]
     pieces: dict[tuple[int, int], Piece]  # (i, j) -> the piece between cuts i and j
     merged: Piece | None = None  # this blob and the next one as one digit, if plausible
+    alone: bool = False  # one digit by the space around it (ALONE_GAP): read whole as one digit, never cut nor a pair
 
 
 @dataclass
@@ -119,7 +128,8 @@ def plan_line(line: list[Blob], images: Images, *, pairs: bool, chains: bool) ->
     of one digit (the halves of a broken 0) get their union as a candidate.
     """
     line_height = float(np.median([blob.h for blob in line]))
-    plans = [_plan_blob(blob, line_height, images, pairs, chains) for blob in line]
+    alone = alone_in_space(line, line_height)
+    plans = [_plan_blob(blob, line_height, images, pairs, chains, one) for blob, one in zip(line, alone, strict=True)]
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
         gap = right.blob.x - (left.blob.x + left.blob.w)
@@ -137,12 +147,29 @@ def _may_be_one_digit(union: Blob, gap: int, line_height: float) -> bool:
     )
 
 
-def _plan_blob(blob: Blob, line_height: float, images: Images, pairs: bool, chains: bool) -> Plan:
-    """One blob's candidate readings: whole, and (a wide one) every piece between two of its candidate cuts."""
-    plan = Plan(blob, [0, blob.w], {})
+def alone_in_space(line: list[Blob], line_height: float) -> list[bool]:
+    """Whether each blob of a number (left to right) is one digit by the space around it.
+
+    At least ALONE_GAP line heights of space on each side, at most ALONE_MAX_WIDTH times the
+    number's median width, in a number of at least ALONE_MIN_BLOBS blobs.
+    """
+    if len(line) < ALONE_MIN_BLOBS:
+        return [False] * len(line)
+    typical = float(np.median([blob.w for blob in line]))
+    gaps = [right.x - (left.x + left.w) for left, right in zip(line, line[1:], strict=False)]
+    spaced = [gap >= ALONE_GAP * line_height for gap in gaps]
+    return [
+        blob.w <= ALONE_MAX_WIDTH * typical and (k == 0 or spaced[k - 1]) and (k == len(line) - 1 or spaced[k])
+        for k, blob in enumerate(line)
+    ]
+
+
+def _plan_blob(blob: Blob, line_height: float, images: Images, pairs: bool, chains: bool, alone: bool) -> Plan:
+    """One blob's candidate readings: whole, and (a wide one not ``alone`` in its space) every piece between cuts."""
+    plan = Plan(blob, [0, blob.w], {}, alone=alone)
     paths: list[int | np.ndarray] = [0, blob.w]
     chain = None
-    if blob.w > SPLIT_MIN_ASPECT * line_height:
+    if blob.w > SPLIT_MIN_ASPECT * line_height and not alone:
         plan.points = [0, *cut_candidates(blob, line_height), blob.w]
         radius = max(1, int(CUT_RADIUS * line_height))
         paths = [0, *(cut_path(blob.mask, c, radius) for c in plan.points[1:-1]), blob.w]

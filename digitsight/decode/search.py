@@ -84,8 +84,11 @@ def best_blob_reading(
     The ``weights.beam`` best ways to read it piece by piece (whole, cut, pairs); cutting must
     also get past the pair model's word that the blob is one digit. Where the chain model read
     the blob whole, each way gains ``weights.chain_weight`` x its log P(the digits read), and
-    the chain model's own reading is a candidate too.
+    the chain model's own reading is a candidate too. A blob with space around it (``Plan.alone``) is one digit.
     """
+    if plan.alone:  # one digit by the spacing: the pair model's word counts only as to whether it is one
+        whole = plan.pieces[(0, 1)]
+        return [(whole, DIGIT)], one_digit_score(whole, probabilities, pairs, weights)
     scored = {key: best_reading(entry, probabilities, pairs, weights) for key, entry in plan.pieces.items()}
     scores = {key: score for key, (score, _) in scored.items()}
     whole_key = (0, len(plan.points) - 1)
