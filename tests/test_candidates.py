@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from digitsight.decode.candidates import Images, plan_line
+from digitsight.decode.candidates import Images, plan_line, without_tail
+from digitsight.normalize import to_mnist
 from digitsight.segment import Blob
 
 
@@ -55,3 +57,37 @@ def test_touching_digits_or_close_ones_may_still_be_cut():
     assert cut(spaced([26, 26, 56, 26], gap=30))[2]
     # Two blobs alone give no typical width: a wide one may be cut.
     assert cut(spaced([26, 36], gap=30)) == [True, True]
+
+
+def drawn(strokes: list[tuple[tuple[int, int], tuple[int, int]]], h: int, w: int) -> Blob:
+    """A blob of straight strokes 4 pixels wide, (x, y) to (x, y), in an h x w box."""
+    mask = np.zeros((h, w), np.uint8)
+    for start, end in strokes:
+        cv2.line(mask, start, end, 1, 4)
+    return Blob(100, 50, w, h, mask)
+
+
+def test_a_sevens_stem_running_three_heights_down_is_cut_off_for_the_nets():
+    # Line height 40: a 7's bar 30 wide on top of a stem 120 tall, slanting a little.
+    seven = drawn([((2, 2), (30, 2)), ((30, 2), (18, 117))], 120, 34)
+    shown = without_tail(seven, 40.0)
+    assert (shown.y, shown.h) == (50, 60)  # 1.5 line heights kept, from the top
+    assert shown.x == 100 and shown.w == 33  # the kept part's own width
+    # In a line of 40-pixel digits the nets see the 7 so; its box stays the whole blob's.
+    images = Images()
+    plans = plan_line([bar(0, 50, 24, 40), seven, bar(200, 50, 24, 40)], images, pairs=False, chains=False)
+    whole = plans[1].pieces[(0, len(plans[1].points) - 1)]
+    assert whole.blob is seven
+    assert np.array_equal(images.crops[whole.crop], to_mnist(shown.mask))
+
+
+def test_a_tall_digit_whose_lower_part_is_not_one_narrow_stroke_is_shown_whole():
+    # A 2 written three heights tall: its base is far wider than a stroke.
+    two = drawn([((2, 10), (30, 2)), ((30, 2), (2, 115)), ((2, 115), (32, 115))], 120, 34)
+    assert without_tail(two, 40.0) is two
+    # A fork below the kept part (an 8's or a 4's two strokes): two runs in a row.
+    fork = drawn([((2, 2), (30, 2)), ((8, 2), (8, 117)), ((26, 2), (26, 117))], 120, 34)
+    assert without_tail(fork, 40.0) is fork
+    # The 7 at under two line heights keeps its stem.
+    seven = drawn([((2, 2), (30, 2)), ((30, 2), (18, 77))], 80, 34)
+    assert without_tail(seven, 40.0) is seven

@@ -16,7 +16,7 @@ import numpy as np
 from digitsight.decode.cuts import cut_candidates, cut_path
 from digitsight.nets import CHAIN, DIGIT, PAIR
 from digitsight.nets.pairs import PairOutputs
-from digitsight.normalize import to_chain_field, to_mnist, to_pair_field
+from digitsight.normalize import stroke_width, to_chain_field, to_mnist, to_pair_field
 from digitsight.segment import Blob
 
 # A blob wider than this many line heights may be touching digits: score candidate splits. Low
@@ -49,6 +49,15 @@ MERGE_MAX_HEIGHT = 1.3
 ALONE_GAP = 1.0
 ALONE_MAX_WIDTH = 1.6
 ALONE_MIN_BLOBS = 3
+# A blob over this many line heights tall whose lower part is one narrow stroke (the long stem of a 7 or a 4, a 9's
+# descender) is shown to the nets cut to TAIL_KEEP line heights: squeezed whole into the 28-pixel field, a 7 whose
+# stem runs three heights down is a 1 with a tick (a real tuning scan's: read 1 at 77% whole, 7 at 92-96% cut to
+# 1-2 heights). Over 2 heights: a digit written a little bigger than its neighbours keeps its shape.
+TAIL_MIN_HEIGHT = 2.0
+TAIL_KEEP = 1.5
+# ... one narrow stroke: each row of the part cut off holds a single run of ink at most this many strokes wide
+# (a stroke at 60 degrees from the vertical crosses a row in two strokes' width; a 2's base is far wider).
+TAIL_RUN = 2.5
 
 
 @dataclass(frozen=True)
@@ -84,13 +93,17 @@ class Images:
         """The batches keyed by the kind of net that reads them (``Models.read``)."""
         return {DIGIT: self.crops, PAIR: self.fields, CHAIN: self.rows}
 
-    def add(self, piece: Blob, one: bool, two: bool, chain: int | None = None) -> Piece:
-        """``piece`` with its images added to the batches: as one digit if ``one``, as a pair if ``two``."""
+    def add(self, piece: Blob, one: bool, two: bool, chain: int | None = None, shown: Blob | None = None) -> Piece:
+        """``piece`` with its images added to the batches: as one digit if ``one``, as a pair if ``two``.
+
+        ``shown``: what the images are made of, where not the piece itself (``without_tail``).
+        """
         entry = Piece(piece, len(self.crops) if one else None, len(self.fields) if two else None, chain)
+        mask = (shown or piece).mask
         if one:
-            self.crops.append(to_mnist(piece.mask))
+            self.crops.append(to_mnist(mask))
         if two:
-            self.fields.append(to_pair_field(piece.mask))
+            self.fields.append(to_pair_field(mask))
         return entry
 
 
@@ -164,6 +177,29 @@ def alone_in_space(line: list[Blob], line_height: float) -> list[bool]:
     ]
 
 
+def without_tail(blob: Blob, line_height: float) -> Blob:
+    """``blob`` cut to TAIL_KEEP line heights, where it is over TAIL_MIN_HEIGHT tall and the rest is one narrow stroke.
+
+    Otherwise ``blob`` itself. The stroke may break (rows without ink), not fork.
+    """
+    keep = int(TAIL_KEEP * line_height)
+    if blob.h <= TAIL_MIN_HEIGHT * line_height or keep < 1:
+        return blob
+    tail = blob.mask[keep:].astype(bool)
+    # Where each row's runs of ink start, and how far each row's ink spans.
+    starts = tail & ~np.pad(tail, ((0, 0), (1, 0)))[:, :-1]
+    inked = tail.any(axis=1)
+    spans = np.where(inked, blob.w - np.argmax(tail[:, ::-1], axis=1) - np.argmax(tail, axis=1), 0)
+    if (starts.sum(axis=1) > 1).any() or spans.max() > TAIL_RUN * stroke_width(blob.mask):
+        return blob
+    top = blob.mask[:keep]
+    columns = np.flatnonzero(top.any(axis=0))
+    if columns.size == 0:
+        return blob
+    left, right = int(columns[0]), int(columns[-1]) + 1
+    return Blob(blob.x + left, blob.y, right - left, keep, top[:, left:right])
+
+
 def _plan_blob(blob: Blob, line_height: float, images: Images, pairs: bool, chains: bool, alone: bool) -> Plan:
     """One blob's candidate readings: whole, and (a wide one not ``alone`` in its space) every piece between cuts."""
     plan = Plan(blob, [0, blob.w], {}, alone=alone)
@@ -187,5 +223,6 @@ def _plan_blob(blob: Blob, line_height: float, images: Images, pairs: bool, chai
         piece = blob if whole else blob.piece(paths[i], paths[j])
         if piece is None or (not whole and piece.h < PIECE_MIN_HEIGHT * line_height):
             continue
-        plan.pieces[(i, j)] = images.add(piece, one, two, chain if whole else None)
+        shown = without_tail(piece, line_height) if whole else piece
+        plan.pieces[(i, j)] = images.add(piece, one, two, chain if whole else None, shown=shown)
     return plan
