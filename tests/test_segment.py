@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from drawn_pages import assert_one_line_of, page, zero
 
 import digitsight.segment
-from digitsight.segment import SMALL_DIGIT, UPSCALE_TO, analyse, segment, segment_small
+from digitsight.segment import SMALL_DIGIT, UPSCALE_TO, analyse, segment, segment_small, sharpened
 
 
 def test_digits_found_in_order_with_their_boxes():
@@ -58,3 +59,31 @@ def test_digits_of_a_common_size_are_not_enlarged():
         zero(image, 30 + 60 * k, 30, h=40)
     found, factor = segment_small(image)
     assert factor == 1.0 and [len(line) for line in found.lines] == [4]
+
+
+def test_sharpening_steepens_an_edge_and_leaves_flat_paper_alone():
+    row = np.array([[100] * 8 + [200] * 8], np.uint8).repeat(9, axis=0)
+    sharp = sharpened(row, 1.0)
+    assert sharp[4, 0] == 100 and sharp[4, -1] == 200  # far from the edge: as it was
+    assert sharp[4, 7] < 100 and sharp[4, 8] > 200  # beside it: pushed apart
+
+
+def hole_area(mask: np.ndarray) -> int:
+    """Pixels of ``mask``'s background that the outside does not reach: its loops' insides."""
+    background = (np.pad(mask, 1) == 0).astype(np.uint8)
+    cv2.floodFill(background, None, (0, 0), 0)
+    return int(background.sum())
+
+
+def test_a_blurred_small_zero_keeps_its_loop_open_when_enlarged(monkeypatch):
+    # Small digits a photo's blur wide: enlarged smooth, the halo passes for ink and the loop fills (a 0 read as 1).
+    image = page(60, 160)
+    for k in range(4):
+        zero(image, 20 + 30 * k, 20, h=16, thickness=2)
+    image = cv2.GaussianBlur(image, (0, 0), 1.3)
+    found, factor = segment_small(image)
+    assert factor > 1 and [len(line) for line in found.lines] == [4]
+    assert all(hole_area(blob.mask) > 0 for blob in found.lines[0])
+    monkeypatch.setattr(digitsight.segment, "SHARPEN_AMOUNT", 0.0)
+    unsharpened, _ = segment_small(image)
+    assert all(hole_area(blob.mask) == 0 for blob in unsharpened.lines[0])

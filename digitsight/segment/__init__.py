@@ -48,6 +48,7 @@ __all__ = [
     "remove_long_lines",
     "segment",
     "segment_small",
+    "sharpened",
 ]
 
 # Digits shorter than this many pixels lose strokes to binarization and shape to the 28-pixel crops: the image is
@@ -62,6 +63,13 @@ UPSCALE_TO = 40
 MAX_UPSCALE = 3.0
 MIN_UPSCALE = 1.25
 UPSCALE_MAX_PIXELS = 1_200_000
+# The enlarged image is sharpened (unsharp masking: the image plus SHARPEN_AMOUNT times its difference from itself
+# blurred by SHARPEN_SIGMA of the original's pixels) before it is binarized. A small digit's strokes are a pixel or
+# two of a photo's blur wide: enlarged smooth, the blur's halo passes for ink, strokes come out a fifth of the digit
+# thick and loops fill (a 3 read as 1, a 9 as 4). Synthetic validation, 80 each: small 82.5 -> 90.0%, dense 46 -> 50%
+# (amount 0.7: 87.5, 1.5: 88.8, 2: 86.2, 3: 83.8; sigma 0.5: 82.5, 2: 85.0).
+SHARPEN_AMOUNT = 1.0
+SHARPEN_SIGMA = 1.0
 
 
 def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
@@ -91,7 +99,8 @@ def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
 def segment_small(gray: np.ndarray, analysis: Analysis | None = None) -> tuple[Segmentation, float]:
     """``segment``, again on the image enlarged where the digits are small (SMALL_DIGIT); and the enlargement.
 
-    Returns the segmentation (in the enlarged image's pixels) and the factor (1.0 where not enlarged).
+    The enlarged image is sharpened (``sharpened``) before it is segmented. Returns the
+    segmentation (in the enlarged image's pixels) and the factor (1.0 where not enlarged).
     """
     found = segment(gray, analysis)
     if not found.lines or found.digit_height >= SMALL_DIGIT:
@@ -100,4 +109,14 @@ def segment_small(gray: np.ndarray, analysis: Analysis | None = None) -> tuple[S
     if factor < MIN_UPSCALE:
         return found, 1.0
     enlarged = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-    return segment(enlarged), factor
+    return segment(sharpened(enlarged, SHARPEN_SIGMA * factor, SHARPEN_AMOUNT)), factor
+
+
+def sharpened(gray: np.ndarray, sigma: float, amount: float = SHARPEN_AMOUNT) -> np.ndarray:
+    """``gray`` (uint8) unsharp-masked: plus ``amount`` times its difference from itself blurred by ``sigma`` pixels.
+
+    Edges get steeper: the light gap inside a blurred loop gets lighter, the halo round a stroke
+    lighter, so binarization keeps them apart. Saturates at 0 and 255.
+    """
+    soft = cv2.GaussianBlur(gray, (0, 0), sigma)
+    return cv2.addWeighted(gray, 1 + amount, soft, -amount, 0)
