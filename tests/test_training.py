@@ -103,6 +103,26 @@ def test_real_tuning_crops_adds_copies_of_the_tuning_half_only(monkeypatch: pyte
     assert not images[:, 6, 6].any()  # the check half's crop is never trained on
 
 
+def test_roof_one_and_hooked_nine_draw_their_strokes_left_of_the_digit() -> None:
+    import cv2
+
+    from training import shapes
+
+    one = np.zeros((28, 28), np.uint8)
+    cv2.line(one, (14, 4), (14, 23), 255, 2)  # an upright 1
+    nine = np.zeros((28, 28), np.uint8)
+    cv2.circle(nine, (13, 9), 5, 255, 2)
+    cv2.line(nine, (18, 9), (18, 23), 255, 2)  # a 9: a loop and a straight stem down its right side
+    rng = np.random.default_rng(0)
+    # The rows where the flag falls beside the 1's stem, and where the hook curls from the 9's foot.
+    for variant, digit, rows in ((shapes.roof_one, one, slice(8, 14)), (shapes.hooked_nine, nine, slice(20, 25))):
+        made = variant(rng, digit)
+        assert made.shape == (28, 28) and made.dtype == np.uint8
+        own = shapes.mnist_layout(shapes.upsampled(digit))
+        width = [len(np.flatnonzero((image[rows] >= shapes.INK).any(axis=0))) for image in (own, made)]
+        assert width[1] >= width[0] + 4, (variant.__name__, width)
+
+
 def smoke_train_on_fresh_sets(script: str, tmp_path: Path) -> tuple[dict, Path]:
     """One epoch of 600 images of the pair or chain model: its report, checked for what the two share, and model."""
     output = tmp_path / f"{script}.keras"

@@ -1,9 +1,10 @@
 """Digit shapes common in real writing and rare in MNIST, made from MNIST training digits.
 
 MNIST's writers were American census clerks and students of the 1990s; real photos show
-crossed 7s, 1s with a long flag and a foot, 4s with an open top (or a closed one), 8s whose
-upper loop is left open, G-shaped 6s, P-shaped 9s and D-shaped 0s. The shipped classifier
-misreads such digits (a flagged 1 as 7, an open 8 as 5, a G-shaped 6 as 9): issue 20.
+crossed 7s, 1s with a long flag and a foot (or drawn like a roof), 4s with an open top (or a
+closed one), 8s whose upper loop is left open, G-shaped 6s, P-shaped 9s, 9s whose stem ends
+in a hook, and D-shaped 0s. The shipped classifier misreads such digits (a flagged 1 as 7,
+an open 8 as 5, a G-shaped 6 as 9, a hooked 9 as 3): issue 20.
 
 Each variant edits one MNIST digit of its class: strokes are drawn and gaps cut on a 4x
 upsampled canvas at the digit's own stroke width, then the result is shrunk back and put
@@ -28,6 +29,10 @@ from digitsight.synthetic.glyphs import contact_sheet
 UP = 4
 SIDE = 28 * UP
 INK = 128  # a pixel at least this bright (of 255) is ink, as MNIST's own binarizations use
+
+# A roof-shaped 1's flag falls at least this steeply (degrees below the horizontal): 7s of the real
+# tuning half with tops falling 30 degrees were read as 1s by a model trained on flatter flags.
+ROOF_MIN_DEGREES = 48
 
 # A variant edits one uint8 28x28 digit with a random generator; None where it cannot (no ink).
 Variant = Callable[[np.random.Generator, np.ndarray], "np.ndarray | None"]
@@ -155,6 +160,27 @@ def flagged_one(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, in
 
 
 @_edited
+def roof_one(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 1 drawn like a roof: a long, steep flag down to the left from its top, as long as half its height or more."""
+    top, bottom, _, _ = box
+    height = bottom - top
+    top_x = _band_x(canvas, top, top + width)
+    foot_x = _band_x(canvas, bottom - width, bottom)
+    if top_x is None or foot_x is None:
+        return
+    # Sheared upright or leaning back first: under a long flag, a stem leaning forward (foot left
+    # of its top, as most of MNIST's 1s) would be the diagonal of a 7.
+    lean = rng.uniform(0.0, 0.25) * height - (foot_x - top_x)
+    shear = np.float32([[1, lean / height, -lean / height * top], [0, 1, 0]])
+    canvas[:] = cv2.warpAffine(canvas, shear, (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderValue=0)
+    # Steeper than ROOF_MIN_DEGREES, so that it stays unlike a 7's level top bar (the flagged 1s of
+    # realworld-dev d_054, tuning half, fall 45-60 degrees and 0.5-0.8 of the height).
+    length = rng.uniform(0.45, 0.8) * height
+    angle = np.radians(rng.uniform(ROOF_MIN_DEGREES, 70))
+    _line(canvas, (top_x, top + width / 2), (top_x - length * np.cos(angle), top + length * np.sin(angle)), width)
+
+
+@_edited
 def open_top_four(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
     """A 4 whose left stroke stops short of the upright: its top opened, the left stroke shortened."""
     top, bottom, left, right = box
@@ -216,6 +242,20 @@ def g_shaped_six(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, i
     _line(canvas, (right_x, bar_y), (right_x - rng.uniform(0.25, 0.45) * (right - left), bar_y), width)
 
 
+@_edited
+def hooked_nine(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 9 whose stem ends in a hook curled to the left, like a g (the shipped model read such 9s as 3)."""
+    top, bottom, _, _ = box
+    foot_x = _band_x(canvas, bottom - width, bottom)
+    if foot_x is None:
+        return
+    reach = rng.uniform(0.3, 0.55) * (bottom - top)
+    turn = (foot_x - 0.4 * reach, bottom + rng.uniform(0.05, 0.15) * reach)
+    end = (foot_x - reach, bottom - rng.uniform(0.0, 0.25) * reach)
+    _line(canvas, (foot_x, bottom - width / 2), turn, width)
+    _line(canvas, turn, end, width)
+
+
 def p_shaped_nine(rng: np.random.Generator, digit: np.ndarray) -> np.ndarray | None:
     """A 9 with its stem down the left of the loop, like a P (the digit mirrored)."""
     _ = rng
@@ -244,13 +284,13 @@ def d_shaped_zero(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, 
 # digit -> the variants made of it, with how many of that digit's training images each is made from.
 VARIANTS: dict[int, tuple[tuple[Variant, float], ...]] = {
     0: ((d_shaped_zero, 0.15),),
-    1: ((flagged_one, 0.3),),
+    1: ((flagged_one, 0.3), (roof_one, 0.15)),
     # closed_top_four is left out: trained with it (0.07), the model read a square 9 of the real tuning half as 4.
     4: ((open_top_four, 0.15),),
     6: ((g_shaped_six, 0.15),),
     7: ((crossed_seven, 0.3),),
     8: ((open_eight, 0.15),),
-    9: ((p_shaped_nine, 0.12),),
+    9: ((p_shaped_nine, 0.12), (hooked_nine, 0.15)),
 }
 
 
