@@ -76,6 +76,23 @@ def test_init_from_starts_from_the_saved_weights_and_refuses_a_model_of_other_ou
         train.initial_model(args)
 
 
+def test_average_with_writes_one_model_averaging_the_two(tmp_path: Path) -> None:
+    import keras
+
+    from training import train
+
+    keras.utils.set_random_seed(0)
+    trained, other = train.build_model(), train.build_model()
+    other.save(tmp_path / "other.keras")
+    batch = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
+    expected = (trained(batch).numpy() + other(batch).numpy()) / 2
+
+    both = train.averaged(trained, tmp_path / "other.keras")
+    both.save(tmp_path / "both.keras")  # one file, loadable as the reader loads a classifier
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "both.keras")(batch), expected, atol=1e-6)
+    assert not np.allclose(expected, trained(batch).numpy(), atol=1e-3)  # the two differ: the mean is no copy
+
+
 def test_real_tuning_crops_adds_copies_of_the_tuning_half_only(monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 

@@ -20,6 +20,9 @@ reads either kind of model.
 ``--init-from PATH`` starts from a trained model's weights instead of fresh ones: a fine-tune,
 meant with a low ``--max-learning-rate`` (3e-4, a tenth of the recipe's peak) and few epochs, so
 that the model keeps what it knows and learns only what the added images teach.
+``--average-with PATH`` writes, instead of the model trained, one model whose output is the
+average of its ten probabilities and those of the model at PATH (two branches, one file):
+the fine-tuned model's shapes with the shipped one's MNIST.
 ``--real-tuning-crops N`` adds N copies of each real digit crop of the tuning half
 (``tools/build_real_digits.py``; augmented like the rest; the check half never).
 
@@ -32,6 +35,8 @@ Run, from the repository root:
     python -m training.train --shapes --negative-share 0.15 --epochs 20 --output /tmp/t/digitsight_cnn.keras
     python -m training.train --init-from models/digitsight_cnn.keras --shapes --epochs 3 \
         --max-learning-rate 3e-4 --output /tmp/ft/digitsight_cnn.keras   # fine-tune the shipped model
+    python -m training.train --init-from models/digitsight_cnn.keras --shapes --epochs 3 --max-learning-rate 3e-4 \
+        --average-with models/digitsight_cnn.keras --output /tmp/avg/digitsight_cnn.keras  # and average the two
     python -m training.train --epochs 1 --limit 500 --output /tmp/smoke.keras   # smoke run
 """
 
@@ -74,6 +79,11 @@ def parse_args() -> argparse.Namespace:
         help=f"'not a digit' crops per digit, an 11th class (0: none, the shipped recipe; tried: {NEGATIVE_SHARE})",
     )
     parser.add_argument("--shapes", action="store_true", help="add the shapes MNIST lacks (training.shapes)")
+    parser.add_argument(
+        "--average-with",
+        type=Path,
+        help="write the average of the trained model and this 10-class model's probabilities, as one model",
+    )
     parser.add_argument(
         "--real-tuning-crops",
         type=int,
@@ -130,6 +140,26 @@ def initial_model(args: argparse.Namespace) -> keras.Model:
     if model.output_shape[-1] != classes(args):
         raise SystemExit(f"{args.init_from} has {model.output_shape[-1]} outputs; this run trains {classes(args)}")
     return model
+
+
+def averaged(model: keras.Model, other_path: Path) -> keras.Model:
+    """One model whose output is the mean of ``model``'s and the model at ``other_path``'s ten probabilities."""
+    other = keras.models.load_model(other_path, compile=False)
+    if model.output_shape[-1] != DIGITS or other.output_shape[-1] != DIGITS:
+        raise SystemExit("--average-with averages two 10-class models")
+    model.name, other.name = "trained", "averaged_with"  # two branches of one model need two names
+    inputs = keras.Input(shape=(28, 28, 1), name="digit")
+    probabilities = keras.layers.Average(name="probabilities")([model(inputs), other(inputs)])
+    return keras.Model(inputs, probabilities, name="digitsight_cnn")
+
+
+def accuracy_on(model: keras.Model, dataset: tf.data.Dataset) -> float:
+    """The share of ``dataset``'s (image, one-hot label) batches whose likeliest digit is right."""
+    right = total = 0
+    for images, labels in dataset:
+        right += int(np.sum(np.argmax(model(images, training=False), axis=1) == np.argmax(labels, axis=1)))
+        total += len(labels)
+    return right / total
 
 
 def random_affine(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -297,6 +327,9 @@ def main() -> None:
     started = time.perf_counter()
     history = model.fit(train_ds, epochs=args.epochs, validation_data=validation_ds, verbose=fit_verbosity())
     seconds = time.perf_counter() - started
+    trained_validation_accuracy = float(history.history["val_accuracy"][-1])
+    if args.average_with:
+        model = averaged(model, args.average_with)
     save_model(model, args.output)
 
     # The official test set is used here, once, for the report; never for choosing anything.
@@ -311,7 +344,15 @@ def main() -> None:
             "train_images": counts["digits"],
             "added_images": {name: count for name, count in counts.items() if name != "digits"},
             "validation_images": int(sum(len(b[1]) for b in validation_ds)),
-            "final_validation_accuracy": float(history.history["val_accuracy"][-1]),
+            "final_validation_accuracy": trained_validation_accuracy,
+            **(
+                {
+                    "averaged_with": str(args.average_with),
+                    "averaged_validation_accuracy": accuracy_on(model, validation_ds),
+                }
+                if args.average_with
+                else {}
+            ),
             "augmentation": "half re-rendered (binarized at 0.25-0.65, area-averaged), rotation ±12°, "
             "scale 0.88-1.12, shear ±0.15, shift ±2.5 px, stroke thickness ±1 px"
             + ("; shapes MNIST lacks (training.shapes)" if args.shapes else "")
