@@ -13,6 +13,7 @@ decode the image (imaging)
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from digitsight.nets import CHAIN, DIGIT, PAIR, Models, load_models
 from digitsight.nets.chains import ChainModel
 from digitsight.nets.digits import Classifier
 from digitsight.nets.pairs import PairModel
-from digitsight.page import isolate_sheet
+from digitsight.page import Sheet, isolate_sheet
 from digitsight.result import LOW_CONFIDENCE, Digit, Reading, make_reading
 from digitsight.segment import Analysis, analyse, segment_small
 
@@ -85,7 +86,13 @@ def read_loaded(
     choice = choose(seen, weights)
     # The confidences reported are calibrated; the choice above weighed the model's own.
     calibrated = choice._replace(probabilities=classifier.calibrated(choice.probabilities))
-    lines = place(calibrated, seen, loaded.size)
+    if seen.sheet is None:
+        lines = place(calibrated, seen, loaded.size)
+    else:  # placed on the rectified sheet, then each box mapped back into the photo
+        lines = [
+            [_in_photo(digit, seen.sheet, loaded) for digit in line]
+            for line in place(calibrated, seen, seen.sheet.size)
+        ]
     return make_reading(lines, [*loaded.warnings, *seen.notes], loaded.size, classifier.reject_not_digit)
 
 
@@ -99,7 +106,7 @@ def candidates(
 
     ``tools/tune_reading.py`` re-scores these under other weights (``choose``).
     """
-    processed, scale, analysis = _processing_image(loaded)
+    processed, scale, analysis, sheet = _processing_image(loaded)
     found, enlarged = segment_small(processed, analysis)
     scale *= enlarged
     plans, images = plan_lines(found.lines, pairs=pair_model is not None, chains=chain_model is not None)
@@ -114,18 +121,33 @@ def candidates(
         said.get(CHAIN),
         scale,
         tuple(found.notes),
+        sheet,
     )
 
 
-def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float, Analysis | None]:
-    """The grayscale image segmentation works on, its pixels per pixel of the original image, and its analysis.
+def _in_photo(digit: Digit, sheet: Sheet, loaded: LoadedImage) -> Digit:
+    """``digit`` placed on the rectified ``sheet`` (in loaded.rgb's pixels), its box moved into the original image."""
+    x, y, w, h = sheet.box_in_image(digit.box)
+    x0, y0 = int(x / loaded.scale), int(y / loaded.scale)
+    x1 = min(loaded.size[0], int(np.ceil((x + w) / loaded.scale)))
+    y1 = min(loaded.size[1], int(np.ceil((y + h) / loaded.scale)))
+    return replace(digit, box=(x0, y0, x1 - x0, y1 - y0))
+
+
+def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float, Analysis | None, Sheet | None]:
+    """The grayscale image segmentation works on, its pixels per pixel of the frame, its analysis, and the sheet.
+
+    The frame is the original image; or, where a whole sheet was found and rectified
+    (``page.isolate_sheet``), the rectified sheet, in ``loaded.rgb``'s pixels, and the sheet
+    is returned so that boxes can be mapped back into the photo (None otherwise).
 
     At most PROCESS_MAX_PIXELS; and bold strokes mean big digits, so where strokes are wide
     the image is shrunk until they are ~PROCESS_STROKE pixels: that loses nothing and makes
     a 1-megapixel photo several times cheaper. The analysis (``segment.analyse``) is given
     only where it is of the very image returned (None where that was shrunk after it).
     """
-    gray, _ = isolate_sheet(to_gray(loaded.rgb))
+    gray, sheet = isolate_sheet(to_gray(loaded.rgb), rectify=True)
+    rectified = sheet if sheet is not None and sheet.homography is not None else None
     scale = processing_scale((gray.shape[1], gray.shape[0]))
     processed = downscaled(gray, scale)
     analysis = analyse(processed)
@@ -136,4 +158,6 @@ def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float, Analysis 
         if factor < 1.0:
             scale *= factor
             processed, analysis = downscaled(gray, scale), None
-    return processed, scale * loaded.scale, analysis
+    if rectified is not None:
+        return processed, scale, analysis, rectified
+    return processed, scale * loaded.scale, analysis, None

@@ -179,6 +179,33 @@ def test_large_photo_is_downscaled_and_boxes_are_in_original_coordinates(read):
             assert abs(8 * u - v) <= 8 * 3
 
 
+@pytest.mark.parametrize("enlarge", [1, 4])
+def test_a_turned_sheet_on_a_desk_is_read_rectified_and_its_boxes_are_in_the_photo(read, enlarge):
+    from drawn_pages import zero
+
+    # A sheet turned 25 degrees on a dark desk, five 0s written along it; enlarged 4 times it is
+    # past PROCESS_MAX_PIXELS, so the boxes go back through both the homography and the downscale.
+    turn = np.radians(25)
+    along, across = np.array([np.cos(turn), np.sin(turn)]), np.array([-np.sin(turn), np.cos(turn)])
+    origin = np.array([180.0, 60.0])
+    corners = np.array([origin, origin + 360 * along, origin + 360 * along + 200 * across, origin + 200 * across])
+    image = np.full((480, 640), 45, np.uint8)
+    cv2.fillConvexPoly(image, np.round(corners).astype(np.int32), 215)
+    centres = []
+    for k in range(5):
+        x, y = origin + (40 + 60 * k) * along + 80 * across
+        bx, by, w, h = zero(image, int(x), int(y), h=36, value=30)
+        centres.append((enlarge * (bx + w / 2), enlarge * (by + h / 2)))
+    image = cv2.resize(image, None, fx=enlarge, fy=enlarge, interpolation=cv2.INTER_CUBIC)
+    assert (image.size > PROCESS_MAX_PIXELS) == (enlarge > 1)
+    result = read(np.dstack([image] * 3))
+    assert result.number == "00000"
+    for digit, (cx, cy) in zip(result.digits, centres, strict=True):
+        x, y, w, h = digit.box
+        assert x < cx < x + w and y < cy < y + h, (digit.box, (cx, cy))
+        assert w <= enlarge * 40 and h <= enlarge * 48, digit.box  # about the 22 x 36 digit, turned 25 degrees
+
+
 @pytest.mark.parametrize("tone", [0, 255])
 def test_blank_image_gives_an_empty_reading_with_a_warning(read, tone):
     reading = read(np.full((120, 200), tone, np.uint8))

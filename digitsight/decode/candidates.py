@@ -17,6 +17,7 @@ from digitsight.decode.cuts import cut_candidates, cut_path
 from digitsight.nets import CHAIN, DIGIT, PAIR
 from digitsight.nets.pairs import PairOutputs
 from digitsight.normalize import stroke_width, to_chain_field, to_mnist, to_pair_field
+from digitsight.page import Sheet
 from digitsight.segment import Blob
 
 # A blob wider than this many line heights may be touching digits: score candidate splits. Low
@@ -117,8 +118,9 @@ class Candidates(NamedTuple):
     probabilities: np.ndarray  # the digit classifier's, not yet mixed with the pair model's
     pairs: PairOutputs | None  # the pair model's outputs (None without one)
     chains: np.ndarray | None  # the chain model's (N, 32, 11) log-probabilities for the plans' ``chain`` images
-    scale: float  # processing pixels per pixel of the original image
+    scale: float  # processing pixels per pixel of the frame: the original image, or the rectified sheet
     notes: tuple[str, ...] = ()  # segmentation's doubts, for the Reading's warnings (``segment.doubts``)
+    sheet: Sheet | None = None  # the rectified sheet the boxes are placed on first (``page.isolate_sheet``)
 
 
 def plan_lines(lines: list[list[Blob]], *, pairs: bool, chains: bool) -> tuple[list[list[Plan]], Images]:
