@@ -35,8 +35,11 @@ SHEET_SIDE = 256
 MIN_AREA = 0.12
 # ... and at most this share: beyond, the surround is a sliver (a scan's dark border is the scanner's lid).
 MAX_AREA = 0.9
-# The surround is darker than the sheet by at least this many grey levels (medians): a desk, not a shadow.
+# The surround is darker than the sheet by at least this many grey levels (medians): a desk, not a shadow ...
 SURROUND_CONTRAST = 60.0
+# ... or, in a dim photo, at most this share of the sheet's brightness (a sheet at 96 on a black desk at 37: the
+# light falls off, the ratio stays; a shadow takes 20-45% of the light, synthetic and real).
+SURROUND_RATIO = 0.5
 # At least this share of the image's border is surround: the sheet lies on something.
 SURROUND_BORDER = 0.3
 # The region's outline simplified within this share of its perimeter must leave four corners ...
@@ -58,6 +61,16 @@ MIN_SIDE = 16
 # side is its top is a guess (at 45 degrees either is), and a wrong guess would turn the writing on its side. Lines
 # up to 45 degrees are read along their slant anyway (segment.orientation).
 RECTIFY_MAX_TURN = 40.0
+# A page photographed close, the desk seen past one of its edges: a dark band along the image's border (no sheet
+# outline, the surround on one side only) is painted over where it covers at most EDGE_BAND of the image ...
+EDGE_BAND = 0.15
+# ... is far darker than the page (SURROUND_CONTRAST), and meets the page along a straight line (a page's cut edge,
+# not a shadow's curve or a digit's stroke) running at least EDGE_SPAN of the image's side along it, within
+# EDGE_STRAIGHT of the copy's longer side (root mean square distance from the line fitted to it).
+EDGE_SPAN = 0.6
+EDGE_STRAIGHT = 0.006
+# Its page is found with a lighter closing than a sheet's: a band a few pixels wide on the copy must survive it.
+EDGE_CLOSE = 3
 # Watershed labels: the sheet's flood and the desk's.
 SHEET_MARK, DESK_MARK = 1, 2
 # Writing and the sheet's own texture are closed over by this share of the copy's longer side.
@@ -138,9 +151,13 @@ def isolate_sheet(gray: np.ndarray, rectify: bool = False) -> tuple[np.ndarray, 
         ``Sheet.box_in_image``); painted around in place where it is not.
     """
     sheet = find_sheet(gray)
-    if sheet is None:
-        return gray, None
     rim = max(1, round(RIM_SHARE * max(gray.shape)))
+    if sheet is None:
+        bands = find_desk_bands(gray)
+        if bands is None:
+            return gray, None
+        outside = cv2.dilate(bands.astype(np.uint8), np.ones((2 * rim + 1, 2 * rim + 1), np.uint8))
+        return _paint_outside(gray, ~outside.astype(bool)), None
     inside = cv2.erode(sheet.mask.astype(np.uint8), np.ones((2 * rim + 1, 2 * rim + 1), np.uint8))
     painted = _paint_outside(gray, inside.astype(bool))
     square = _rectification(sheet.corners, gray.shape) if rectify else None
@@ -181,6 +198,58 @@ def _clockwise_from_top_left(corners: np.ndarray) -> np.ndarray:
     centre = corners.mean(axis=0)
     ring = corners[np.argsort(np.arctan2(corners[:, 1] - centre[1], corners[:, 0] - centre[0]))]
     return np.roll(ring, -int(np.argmin(ring.sum(axis=1))), axis=0)
+
+
+def find_desk_bands(gray: np.ndarray) -> np.ndarray | None:
+    """Where the desk shows past a page's edge along the border of ``gray`` (a mask, True there), or None.
+
+    A band qualifies (EDGE_BAND, SURROUND_CONTRAST, EDGE_SPAN, EDGE_STRAIGHT) where it is thin,
+    far darker than the page, and meets it along a long straight line. A shadow's edge is
+    soft and bends, a lit band across a page covers much of the image, and a digit touching
+    the border is short: none of them is painted over.
+    """
+    height, width = gray.shape
+    if min(height, width) < MIN_SIDE:
+        return None
+    factor = min(1.0, SHEET_SIDE / max(height, width))
+    small = cv2.resize(
+        gray, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
+    )
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    _, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((EDGE_CLOSE, EDGE_CLOSE), np.uint8)).astype(bool)
+    if not bright.any():
+        return None
+    paper = float(np.median(small[bright]))
+    count, labels = cv2.connectedComponents((~bright).astype(np.uint8), connectivity=8)
+    border = np.zeros(small.shape, bool)
+    border[[0, -1], :] = border[:, [0, -1]] = True
+    page_side = cv2.dilate(bright.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~border
+    bands = np.zeros(small.shape, bool)
+    for label in range(1, count):
+        band = labels == label
+        if not (band & border).any() or band.mean() > EDGE_BAND:
+            continue
+        if paper - float(np.median(small[band])) < SURROUND_CONTRAST:
+            continue
+        if _straight_edge(np.argwhere(band & page_side), small.shape):
+            bands |= band
+    if not bands.any():
+        return None
+    return cv2.resize(bands.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
+def _straight_edge(points: np.ndarray, shape: tuple[int, int]) -> bool:
+    """Whether ``points`` (row, column) lie along one straight line at least EDGE_SPAN of the image's side long."""
+    if len(points) < 2:
+        return False
+    xy = points[:, ::-1].astype(np.float32)
+    vx, vy, x0, y0 = cv2.fitLine(xy, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+    along = (xy[:, 0] - x0) * vx + (xy[:, 1] - y0) * vy
+    across = (xy[:, 0] - x0) * vy - (xy[:, 1] - y0) * vx
+    side = shape[0] if abs(vy) >= abs(vx) else shape[1]  # the side the line runs along
+    long_enough = float(along.max() - along.min()) >= EDGE_SPAN * side
+    return long_enough and float(np.sqrt(np.mean(across**2))) <= EDGE_STRAIGHT * max(shape)
 
 
 def _regions(small: np.ndarray) -> list[np.ndarray]:
@@ -228,7 +297,8 @@ def _largest(mask: np.ndarray, low: float = MIN_AREA, high: float = MAX_AREA) ->
 
 def _lies_on_a_desk(small: np.ndarray, region: np.ndarray) -> bool:
     """Whether what surrounds ``region`` is far darker than it and runs along enough of the image's border."""
-    if np.median(small[region]) - np.median(small[~region]) < SURROUND_CONTRAST:
+    sheet, surround = float(np.median(small[region])), float(np.median(small[~region]))
+    if sheet - surround < SURROUND_CONTRAST and surround > SURROUND_RATIO * sheet:
         return False
     border = np.concatenate([region[0], region[-1], region[:, 0], region[:, -1]])
     return float(np.mean(~border)) >= SURROUND_BORDER

@@ -6,7 +6,14 @@ import cv2
 import numpy as np
 from drawn_pages import page, zero
 
-from digitsight.page import GRAIN_MIN_SIGMA, Sheet, _clockwise_from_top_left, find_sheet, isolate_sheet
+from digitsight.page import (
+    GRAIN_MIN_SIGMA,
+    Sheet,
+    _clockwise_from_top_left,
+    find_desk_bands,
+    find_sheet,
+    isolate_sheet,
+)
 from digitsight.segment import segment
 
 DESK, PAPER = 45, 215
@@ -172,3 +179,55 @@ def test_a_box_on_the_rectified_sheet_maps_back_through_the_homography():
 def test_corners_are_ordered_clockwise_from_the_top_left():
     quad = np.array([(100.0, 10.0), (0.0, 60.0), (130.0, 80.0), (30.0, 130.0)])  # a square turned about 27 degrees
     assert _clockwise_from_top_left(quad[[2, 0, 3, 1]]).tolist() == quad[[1, 0, 2, 3]].tolist()
+
+
+def page_with_desk_at_left(edge_top: int = 30, edge_bottom: int = 45) -> np.ndarray:
+    """A page photographed close: the desk past its left edge, which runs from (edge_top, 0) to (edge_bottom, 299)."""
+    image = np.full((300, 400), PAPER, np.uint8)
+    cv2.fillConvexPoly(image, np.array([(0, 0), (edge_top, 0), (edge_bottom, 299), (0, 299)], np.int32), DESK)
+    for k in range(4):
+        zero(image, 120 + 50 * k, 120, h=40)
+    return image
+
+
+def test_the_desk_past_a_page_edge_is_painted_over_and_the_digits_stay():
+    image = page_with_desk_at_left()
+    bands = find_desk_bands(image)
+    assert bands is not None and bands[150, 5] and not bands[150, 100]
+    isolated, sheet = isolate_sheet(image)
+    assert sheet is None
+    assert isolated[:, :25].min() > PAPER - 30  # the desk is gone
+    assert np.array_equal(isolated[100:180, 110:340], image[100:180, 110:340])  # the writing is untouched
+    assert [len(line) for line in segment(isolated).lines] == [4]
+
+
+def test_a_soft_curved_shadow_along_a_side_is_no_desk():
+    image = page(300, 400)
+    shade = np.zeros(image.shape, np.float32)
+    cv2.circle(shade, (-150, 150), 190, 1.0, -1)  # a round shadow reaching 40 pixels in at the middle
+    shade = cv2.GaussianBlur(shade, (0, 0), 6)
+    image = (image * (1 - 0.7 * shade)).astype(np.uint8)
+    assert find_desk_bands(image) is None
+
+
+def test_a_stroke_touching_the_border_is_no_desk():
+    image = page(300, 400)
+    cv2.line(image, (0, 120), (60, 150), 30, 6)  # a dash or a digit's stroke cut by the image's edge
+    assert find_desk_bands(image) is None
+
+
+def test_a_shadow_or_lit_band_edge_to_edge_is_no_desk():
+    image = page(300, 400)
+    image[180:] = 70  # the lower part in a deep shadow: a band along three sides, 40% of the image
+    assert find_desk_bands(image) is None
+    lit = np.full((300, 400), 80, np.uint8)
+    lit[:90] = 220
+    assert find_desk_bands(lit) is None
+
+
+def test_a_sheet_in_a_dim_photo_is_found_by_its_ratio_to_the_desk():
+    image = np.full((440, 600), 37, np.uint8)  # 59 grey levels under the sheet: less than SURROUND_CONTRAST
+    cv2.fillConvexPoly(image, CORNERS.astype(np.int32), 96)
+    assert find_sheet(image) is not None
+    image[image == 37] = 60  # the desk at 0.63 of the sheet: a shadow's kind of step, no sheet
+    assert find_sheet(image) is None
