@@ -235,6 +235,12 @@ def _render(rng: np.random.Generator, category: str, source: str) -> tuple[np.nd
     return rgb, written.label, written.picks
 
 
+# The camera of the photo-like categories: turned up to CAMERA_TURN degrees either way, each corner moved up to
+# CAMERA_JITTER of the shorter side (perspective).
+CAMERA_TURN = 7.0
+CAMERA_JITTER = 0.03
+
+
 def _finish(rng: np.random.Generator, rgb: np.ndarray, strong: bool, whole: bool = False) -> np.ndarray:
     """Camera effects: rotation and perspective, blur, sensor noise (JPEG is applied when encoding).
 
@@ -245,8 +251,8 @@ def _finish(rng: np.random.Generator, rgb: np.ndarray, strong: bool, whole: bool
     """
     h, w = rgb.shape[:2]
     if strong:
-        angle = rng.uniform(-7, 7)
-        jitter = 0.03 * min(h, w)
+        angle = rng.uniform(-CAMERA_TURN, CAMERA_TURN)
+        jitter = CAMERA_JITTER * min(h, w)
         src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
         dst = src + rng.uniform(-jitter, jitter, (4, 2)).astype(np.float32)
         centre = (w / 2, h / 2)

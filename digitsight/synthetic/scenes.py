@@ -23,7 +23,7 @@ import numpy as np
 
 from digitsight.synthetic import sources
 from digitsight.synthetic.glyphs import glyph, place
-from digitsight.synthetic.pages import INK_COLOURS, _finish, _lighting, _paper
+from digitsight.synthetic.pages import CAMERA_JITTER, CAMERA_TURN, INK_COLOURS, _finish, _lighting, _paper
 from digitsight.synthetic.rows import NORMAL_STROKE, number_row
 
 SCENES = ("sheet_on_desk", "slanted", "spacing", "small", "uneven", "stray_marks", "dense")
@@ -47,6 +47,8 @@ LINE_PITCH = (1.6, 2.2)  # digit heights from one line's top to the next
 SHEET_SEEN_MARGIN = 0.5
 # The desk seen past a page's edge (stray_marks) covers at most this share of the page's margin, never the writing.
 DESK_STRIP_MARGIN = 0.6
+# Room on the desk for the camera's corner jitter (two corners' worth, CAMERA_JITTER each, and a little more).
+DESK_ROOM = 1 + 3 * CAMERA_JITTER
 
 
 def render_scene(rng: np.random.Generator, category: str, source: str) -> tuple[np.ndarray, str, list[int]]:
@@ -114,16 +116,17 @@ def _sheet_on_desk(rng, images, labels):
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-SHEET_TURN, SHEET_TURN), 1.0)
     placed = (corners + jitter) @ turn[:, :2].T + turn[:, 2]
     placed -= placed.mean(axis=0)  # about the desk's centre
-    # The desk is the sheet's size times ``scale``, or more where the turned sheet's writing would leave it.
+    # The desk is the sheet's size times ``scale``, or more where the turned sheet's writing would leave it, turned
+    # again by the camera (CAMERA_TURN about the desk's centre, corners moved by CAMERA_JITTER: DESK_ROOM of it).
+    # The sheet may leave the photo; its writing never does.
     inset = (1 - SHEET_SEEN_MARGIN) * margin
     writing = np.float32([[inset, inset], [w - inset, inset], [w - inset, h - inset], [inset, h - inset]])
-    reach = np.abs(
-        cv2.perspectiveTransform(writing[None], cv2.getPerspectiveTransform(corners, placed.astype(np.float32)))[0]
-    )
-    desk_w, desk_h = (
-        max(int(w * scale), int(np.ceil(2 * reach[:, 0].max()))),
-        max(int(h * scale), int(np.ceil(2 * reach[:, 1].max()))),
-    )
+    at = cv2.perspectiveTransform(writing[None], cv2.getPerspectiveTransform(corners, placed.astype(np.float32)))[0]
+    cos, sin = np.cos(np.radians(CAMERA_TURN)), np.sin(np.radians(CAMERA_TURN))
+    reach_x = np.max(np.abs(at[:, 0]) * cos + np.abs(at[:, 1]) * sin)
+    reach_y = np.max(np.abs(at[:, 1]) * cos + np.abs(at[:, 0]) * sin)
+    desk_w = max(int(w * scale), int(np.ceil(2 * reach_x * DESK_ROOM)))
+    desk_h = max(int(h * scale), int(np.ceil(2 * reach_y * DESK_ROOM)))
     placed += np.array([desk_w, desk_h]) / 2
     grain = cv2.GaussianBlur(rng.normal(0, 1, (desk_h, desk_w)).astype(np.float32), (0, 0), rng.uniform(1, 4))
     desk = tone * (1 + 0.25 * grain[..., None])
@@ -131,7 +134,8 @@ def _sheet_on_desk(rng, images, labels):
     on_desk = cv2.warpPerspective(sheet.astype(np.float32), warp, (desk_w, desk_h))
     mask = cv2.warpPerspective(np.ones((h, w), np.float32), warp, (desk_w, desk_h))[..., None]
     rgb = desk * (1 - mask) + on_desk * mask
-    return _finish(rng, rgb * _lighting(rng, (desk_h, desk_w))[..., None], strong=True, whole=True), label, picks
+    # The camera keeps the desk's frame (grown, the sheet's tip would be smeared out to the border).
+    return _finish(rng, rgb * _lighting(rng, (desk_h, desk_w))[..., None], strong=True), label, picks
 
 
 def _slanted(rng, images, labels):
