@@ -61,6 +61,9 @@ MIN_SIDE = 16
 # side is its top is a guess (at 45 degrees either is), and a wrong guess would turn the writing on its side. Lines
 # up to 45 degrees are read along their slant anyway (segment.orientation).
 RECTIFY_MAX_TURN = 40.0
+# A sheet cut by the photo's border has no fourth corner to warp by: it is only turned level, by its longest edge
+# inside the photo, where that edge lies at least this many degrees off level (less is not worth a resampling).
+DESKEW_MIN_TURN = 3.0
 # A page photographed close, the desk seen past one of its edges: a dark band along the image's border (no sheet
 # outline, the surround on one side only) is painted over where it covers at most EDGE_BAND of the image ...
 EDGE_BAND = 0.15
@@ -172,12 +175,13 @@ def isolate_sheet(gray: np.ndarray, rectify: bool = False) -> tuple[np.ndarray, 
 def _rectification(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]] | None:
     """The homography taking the sheet at ``corners`` onto an upright rectangle, and that rectangle's size.
 
-    None where a corner is not well inside the image (``_inner_corners``), or the sheet is
-    turned more than RECTIFY_MAX_TURN. The rectangle is as wide as the sheet's longer top or
-    bottom edge and as tall as its longer side edge: the writing keeps its size in pixels.
+    A sheet with a corner outside the image (``_inner_corners``) is turned level instead
+    (``_levelling``). None where the sheet is turned more than RECTIFY_MAX_TURN. The rectangle
+    is as wide as the sheet's longer top or bottom edge and as tall as its longer side edge:
+    the writing keeps its size in pixels.
     """
     if _inner_corners(corners, shape) < 4:
-        return None
+        return _levelling(corners, shape)
     top_left, top_right, bottom_right, bottom_left = quad = _clockwise_from_top_left(corners)
     turn = np.degrees(np.arctan2(*(top_right - top_left)[::-1]))
     if abs(turn) > RECTIFY_MAX_TURN:
@@ -187,6 +191,32 @@ def _rectification(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndar
     size = (max(1, round(width)), max(1, round(height)))
     target = np.float32([[0, 0], [size[0] - 1, 0], [size[0] - 1, size[1] - 1], [0, size[1] - 1]])
     return cv2.getPerspectiveTransform(quad.astype(np.float32), target), size
+
+
+def _levelling(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The rotation (3 x 3) that turns a sheet cut by the image's border level, and the size that holds it all.
+
+    The sheet's turn is its longest edge's that does not run along the image's border (an
+    edge there is the photo's, not the sheet's), folded into -45..45 degrees. None where it
+    is under DESKEW_MIN_TURN or over RECTIFY_MAX_TURN, or no edge qualifies.
+    """
+    height, width = shape
+    mx, my = CORNER_MARGIN * width, CORNER_MARGIN * height
+    longest, turn = 0.0, None
+    for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        on_border = (max(a[0], b[0]) < mx or min(a[0], b[0]) > width - 1 - mx or max(a[1], b[1]) < my) or min(
+            a[1], b[1]
+        ) > height - 1 - my
+        if not on_border and np.linalg.norm(b - a) > longest:
+            longest = float(np.linalg.norm(b - a))
+            turn = (np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])) + 45) % 90 - 45
+    if turn is None or not DESKEW_MIN_TURN <= abs(turn) <= RECTIFY_MAX_TURN:
+        return None
+    rotation = cv2.getRotationMatrix2D((width / 2, height / 2), float(turn), 1.0)
+    cos, sin = abs(rotation[0, 0]), abs(rotation[0, 1])
+    size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
+    rotation[:, 2] += np.array(size) / 2 - np.array([width / 2, height / 2])
+    return np.vstack([rotation, [0.0, 0.0, 1.0]]), size
 
 
 def _clockwise_from_top_left(corners: np.ndarray) -> np.ndarray:

@@ -160,9 +160,32 @@ def test_a_turned_sheet_is_rectified_so_that_its_writing_runs_level():
     assert len(tops) == 5 and max(tops) - min(tops) <= 4  # 25 degrees of slant gone
 
 
-def test_a_sheet_with_corners_off_the_photo_is_painted_around_not_rectified():
-    corners = np.array([(250, -12), (560, 120), (350, 312), (40, 180)])
+def test_a_turned_sheet_with_corners_off_the_photo_is_turned_level_by_its_edges():
+    # Turned 20 degrees, its top left and bottom right corners off the photo: no fourth corner to warp by, but its
+    # long edges inside the photo say how far it is turned.
+    turn = np.radians(20)
+    along, across = np.array([np.cos(turn), np.sin(turn)]), np.array([-np.sin(turn), np.cos(turn)])
+    origin = np.array([120.0, -8.0])
+    corners = np.array([origin, origin + 480 * along, origin + 480 * along + 162 * across, origin + 162 * across])
     image = np.full((300, 600), DESK, np.uint8)
+    cv2.fillConvexPoly(image, np.round(corners).astype(np.int32), PAPER)
+    centres = []
+    for k in range(5):
+        x, y = origin + (70 + 70 * k) * along + 50 * across
+        centres.append(zero(image, int(x), int(y), h=36))
+    flat, sheet = isolate_sheet(image, rectify=True)
+    assert sheet is not None and sheet.homography is not None
+    line = segment(flat).lines[0]
+    middles = [blob.y + blob.h / 2 for blob in line]
+    assert len(line) == 5 and max(middles) - min(middles) <= 6  # 96 pixels of rise gone
+    x, y, w, h = sheet.box_in_image(line[2].box)  # the middle 0, mapped back where it was drawn
+    drawn_x, drawn_y, drawn_w, drawn_h = centres[2]
+    assert abs((x + w / 2) - (drawn_x + drawn_w / 2)) <= 3 and abs((y + h / 2) - (drawn_y + drawn_h / 2)) <= 3
+
+
+def test_a_sheet_barely_turned_with_corners_off_the_photo_is_left_as_it_is():
+    corners = np.array([(200, 40), (680, 57), (673, 257), (193, 240)])  # turned 2 degrees, its right side cut
+    image = np.full((300, 640), DESK, np.uint8)
     cv2.fillConvexPoly(image, corners.astype(np.int32), PAPER)
     flat, sheet = isolate_sheet(image, rectify=True)
     assert sheet is not None and sheet.homography is None and flat.shape == image.shape
