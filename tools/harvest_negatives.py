@@ -40,9 +40,11 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from digitsight import synthetic
+from digitsight.data import validation_split
 from digitsight.decode.candidates import Candidates
 from digitsight.decode.scoring import spell
-from digitsight.decode.search import choose
+from digitsight.decode.search import Choice, choose
 from digitsight.imaging import PROCESS_MAX_PIXELS, LoadedImage, load_image
 from digitsight.labelled import load_labels
 from digitsight.nets import DIGIT
@@ -116,13 +118,64 @@ def negatives_of_image(path: Path, label: str, models: tuple) -> list[tuple[np.n
     choice = choose(seen)
     if len(choice.number.replace(" ", "")) != len(label.replace(" ", "")):
         return None
+    return _negatives(loaded, seen, choice, models[0])
+
+
+def _negatives(
+    loaded: LoadedImage, seen: Candidates, choice: Choice, classifier: Classifier
+) -> list[tuple[np.ndarray, str]]:
+    """The negatives of an image whose every digit lies in a box the reader chose (``choice`` of ``seen``)."""
     units, chosen = [], set()
     for line in choice.lines:
         for piece, how in line:
             text = spell([(piece, how)], choice.probabilities, seen.pairs, seen.chains)
             units.append(Unit(piece.blob.box, len(text), how == DIGIT))
             chosen.add(id(piece))
-    return _unchosen(seen, units, chosen, models[0]) + _stray_ink(loaded, units)[:INK_PER_IMAGE]
+    return _unchosen(seen, units, chosen, classifier) + _stray_ink(loaded, units)[:INK_PER_IMAGE]
+
+
+def synthetic_crops(per_category: int, models: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Crops as the reader renders them, from synthetic pages of MNIST training digits (every category).
+
+    Returns (digits, negatives, their kinds): the crops of the digits the reader read as one
+    digit on pages it read exactly right, and the negatives of those pages (``_negatives``).
+    A page holding any of the held-out validation digits is skipped: they stay unseen.
+    """
+    held_out = set(validation_split(len(synthetic.digits("train")[0]))[0].tolist())
+    digits, negatives, kinds = [], [], []
+    for category in synthetic.CATEGORIES:
+        for index in range(per_category):
+            sample = synthetic.make_image(category, index, "train")
+            if held_out.intersection(sample.digits):
+                continue
+            loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
+            seen = candidates(loaded, *models)
+            choice = choose(seen)
+            if choice.number != sample.label:
+                continue
+            digits += [seen.crops[piece.crop] for line in choice.lines for piece, how in line if how == DIGIT]
+            for crop, kind in _negatives(loaded, seen, choice, models[0]):
+                negatives.append(crop)
+                kinds.append(kind)
+    as_array = lambda crops: np.array(crops, np.float32).reshape(-1, 28, 28)  # noqa: E731
+    return as_array(digits), as_array(negatives), np.array(kinds)
+
+
+SYNTHETIC_CACHE = REPO_ROOT / ".cache" / "reader_crops_train.npz"
+# Pages per synthetic category read for ``synthetic_crops``: 80 of each of the 16 categories give
+# about 4,000 digit crops as the reader renders them (thin, broken, small, slanted, cut from a touching pair).
+SYNTHETIC_PAGES = 80
+
+
+def load_synthetic_crops(rebuild: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``synthetic_crops(SYNTHETIC_PAGES, shipped models)`` from ``.cache/``, built first where absent."""
+    if SYNTHETIC_CACHE.is_file() and not rebuild:
+        with np.load(SYNTHETIC_CACHE, allow_pickle=False) as data:
+            return data["digits"], data["negatives"], data["kinds"]
+    digits, negatives, kinds = synthetic_crops(SYNTHETIC_PAGES, tuple(load_models()))
+    SYNTHETIC_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(SYNTHETIC_CACHE, digits=digits, negatives=negatives, kinds=kinds)
+    return digits, negatives, kinds
 
 
 def _unchosen(
@@ -148,7 +201,7 @@ def _unchosen(
 
 def _stray_ink(loaded: LoadedImage, units: list[Unit]) -> list[tuple[np.ndarray, str]]:
     """The ink components (of the segmentation reading makes) away from every chosen digit, as crops."""
-    processed, _, analysis = _processing_image(loaded)
+    processed, _, analysis, _ = _processing_image(loaded)
     segmentation, _ = segment_small(processed, analysis)
     margin = MARGIN * segmentation.digit_height
     grown = [(u.box[0] - margin, u.box[1] - margin, u.box[2] + 2 * margin, u.box[3] + 2 * margin) for u in units]
@@ -207,9 +260,13 @@ def load_real_negatives(rebuild: bool = False, cache: Path = CACHE, samples: Pat
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="read the images again even if the cache exists")
+    parser.add_argument("--synthetic", action="store_true", help="also the crops of synthetic training pages")
     parser.add_argument("--sheet", help="write a contact sheet PNG of the crops here, by kind")
     args = parser.parse_args(argv)
     negatives = load_real_negatives(args.rebuild)
+    if args.synthetic:
+        digits, made, kinds = load_synthetic_crops(args.rebuild)
+        print(f"synthetic pages of training digits: {len(digits)} digit crops, {len(made)} negatives")
     if negatives is None:
         print(f"no samples at {SAMPLES}: nothing built")
         return 1
