@@ -246,7 +246,11 @@ def find_desk_bands(gray: np.ndarray) -> np.ndarray | None:
         gray, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
     )
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    _, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # The page is most of the image: what is as much darker than its median as a desk is (SURROUND_CONTRAST, or
+    # SURROUND_RATIO of it in a dim photo) may be desk. (Otsu's level split a page lit unevenly across its middle.)
+    median = float(np.median(small))
+    level = max(median - SURROUND_CONTRAST, SURROUND_RATIO * median)
+    bright = (small > level).astype(np.uint8)
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((EDGE_CLOSE, EDGE_CLOSE), np.uint8)).astype(bool)
     if not bright.any():
         return None
@@ -260,7 +264,8 @@ def find_desk_bands(gray: np.ndarray) -> np.ndarray | None:
         band = labels == label
         if not (band & border).any() or band.mean() > EDGE_BAND:
             continue
-        if paper - float(np.median(small[band])) < SURROUND_CONTRAST:
+        desk = float(np.median(small[band]))
+        if paper - desk < SURROUND_CONTRAST and desk > SURROUND_RATIO * paper:
             continue
         if _straight_edge(np.argwhere(band & page_side), small.shape):
             bands |= band

@@ -254,3 +254,13 @@ def test_a_sheet_in_a_dim_photo_is_found_by_its_ratio_to_the_desk():
     assert find_sheet(image) is not None
     image[image == 37] = 60  # the desk at 0.63 of the sheet: a shadow's kind of step, no sheet
     assert find_sheet(image) is None
+
+
+def test_the_desk_past_a_page_lit_unevenly_is_found():
+    # The page's upper part in a soft shadow (160 against 215): a level between light and shade joined it to the
+    # desk, a band too big to be one.
+    image = np.full((300, 400), PAPER, np.uint8)
+    image[:120] = 160
+    cv2.fillConvexPoly(image, np.array([(370, 0), (399, 0), (399, 299), (385, 299)], np.int32), DESK)
+    bands = find_desk_bands(image)
+    assert bands is not None and bands[150, 395] and not bands[60, 200] and not bands[200, 200]
