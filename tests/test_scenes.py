@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitsight.synthetic import CATEGORIES, make_image
+from digitsight.synthetic import CATEGORIES, make_image, scenes
 from digitsight.synthetic.pages import SCENE_CATEGORIES, _finish
 from digitsight.synthetic.scenes import SCENES
 
@@ -45,14 +45,16 @@ def corner_marks(out: np.ndarray) -> int:
     return cv2.connectedComponents(dark)[0] - 1
 
 
-def test_the_scenes_camera_keeps_every_corner_of_a_long_page_in_the_picture():
-    # A long line turned by up to 7 degrees lifts its ends out of a frame of the page's own size:
-    # the spacing scene's labels then named digits the picture did not show.
-    page = np.full((40, 400, 3), 230, np.float32)
-    for y in (4, 30):
-        for x in (4, 390):
-            page[y : y + 6, x : x + 6] = 0
-    kept = [corner_marks(_finish(np.random.default_rng(seed), page, strong=True, whole=True)) for seed in range(20)]
-    framed = [corner_marks(_finish(np.random.default_rng(seed), page, strong=True)) for seed in range(20)]
-    assert kept == [4] * 20
-    assert min(framed) < 4  # the old frame (the nine first categories keep it) does cut them
+def test_a_scene_leaves_the_camera_room_to_keep_a_long_line_in_the_picture():
+    # A long line turned by up to 7 degrees lifts its ends out of a frame of the page's own size: the spacing
+    # scene's labels named digits the picture did not show. The scenes' pages leave room for the turn.
+    mark = np.ones((6, 6), np.float32)
+    layers = [(mark, x, y) for y in (0, 26) for x in (0, 386)]  # a line 392 pixels long, 32 tall
+
+    def photographed(seed: int, room: bool) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        rgb, _ = scenes._page(rng, layers, 8, room=room)  # margins of 8 to 16 pixels
+        return _finish(rng, rgb, strong=True)
+
+    assert [corner_marks(photographed(seed, True)) for seed in range(20)] == [4] * 20
+    assert min(corner_marks(photographed(seed, False)) for seed in range(20)) < 4  # without room some are lost

@@ -241,13 +241,12 @@ CAMERA_TURN = 7.0
 CAMERA_JITTER = 0.03
 
 
-def _finish(rng: np.random.Generator, rgb: np.ndarray, strong: bool, whole: bool = False) -> np.ndarray:
+def _finish(rng: np.random.Generator, rgb: np.ndarray, strong: bool) -> np.ndarray:
     """Camera effects: rotation and perspective, blur, sensor noise (JPEG is applied when encoding).
 
-    ``whole``: the photo grows to hold the whole of ``rgb`` turned (its corners' bounding
-    box, the rest filled with its edge's pixels), so that nothing on it leaves the picture.
-    The nine first categories keep the frame (their images stay as they were), and a long
-    line turned by 7 degrees loses its ends there; the scenes (``scenes.py``) grow it.
+    The photo keeps ``rgb``'s frame: a long line turned by CAMERA_TURN loses its ends where
+    the margins are narrow (the nine first categories keep their images as they were; the
+    scenes leave room, ``scenes._room``).
     """
     h, w = rgb.shape[:2]
     if strong:
@@ -258,13 +257,7 @@ def _finish(rng: np.random.Generator, rgb: np.ndarray, strong: bool, whole: bool
         centre = (w / 2, h / 2)
         rotation = np.vstack([cv2.getRotationMatrix2D(centre, angle, 1.0), [0, 0, 1]])
         warp = rotation @ cv2.getPerspectiveTransform(src, dst)
-        size = (w, h)
-        if whole:
-            corners = cv2.perspectiveTransform(src[None], warp)[0]
-            low, high = np.floor(corners.min(axis=0)), np.ceil(corners.max(axis=0))
-            warp = np.array([[1, 0, -low[0]], [0, 1, -low[1]], [0, 0, 1]]) @ warp
-            size = (int(high[0] - low[0]), int(high[1] - low[1]))
-        rgb = cv2.warpPerspective(rgb.astype(np.float32), warp, size, borderMode=cv2.BORDER_REPLICATE)
+        rgb = cv2.warpPerspective(rgb.astype(np.float32), warp, (w, h), borderMode=cv2.BORDER_REPLICATE)
         rgb = cv2.GaussianBlur(rgb, (0, 0), rng.uniform(0.4, 1.3))
         rgb = rgb + rng.normal(0, rng.uniform(2, 7), rgb.shape)
     else:

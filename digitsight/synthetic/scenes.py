@@ -86,28 +86,52 @@ def _lines(
     return layers, " ".join(texts), picks
 
 
-def _page(rng, layers: Layers, height: int) -> tuple[np.ndarray, int]:
-    """The layers inked on lit paper: RGB float, and the margin (pixels) left around them on every side."""
+def _page(rng, layers: Layers, height: int, room: bool = True) -> tuple[np.ndarray, int]:
+    """The layers inked on lit paper: RGB float, and the least margin (pixels) left around them.
+
+    ``room``: the margins grow where the camera (``pages._finish``) would turn or shift the
+    writing out of the photo's frame (``_room``), so that the photo shows every digit and its
+    frame holds paper, not the frame's edge smeared outward. ``_sheet_on_desk`` sizes its desk instead.
+    """
     margin = int(rng.uniform(0.5, 1.5) * height) + 4
-    width = max(x + ink.shape[1] for ink, x, _ in layers) + 2 * margin
-    rows = max(y + ink.shape[0] for ink, _, y in layers) + 2 * margin
-    ink = place([(g, x + margin, y + margin) for g, x, y in layers], (rows, width))
+    inked_w = max(x + ink.shape[1] for ink, x, _ in layers)
+    inked_h = max(y + ink.shape[0] for ink, _, y in layers)
+    pad_x, pad_y = _room(inked_w, inked_h, margin) if room else (0, 0)
+    left, top = margin + pad_x, margin + pad_y
+    ink = place([(g, x + left, y + top) for g, x, y in layers], (inked_h + 2 * top, inked_w + 2 * left))
     paper = _paper(rng, ink.shape, rng.uniform(215, 250))
     rgb = np.repeat(paper[..., None], 3, axis=2)
     colour = np.array(INK_COLOURS[int(rng.integers(len(INK_COLOURS)))], np.float32)
-    return rgb * (1 - ink[..., None]) + colour * ink[..., None], margin
+    return rgb * (1 - ink[..., None]) + colour * ink[..., None], min(left, top)
+
+
+def _room(width: int, height: int, margin: int) -> tuple[int, int]:
+    """Paper to add beyond ``margin`` on each side (x, y) of writing ``width`` x ``height`` for the camera.
+
+    Turned by up to CAMERA_TURN about the page's centre, the writing reaches half its turned
+    extent past its own; the corners' jitter (CAMERA_JITTER of the page's shorter side, which
+    the padding itself lengthens) shifts it a little further. A long line turned 7 degrees
+    rises 6% of its length at its ends: the spacing scene's end digits left the photo.
+    """
+    cos, sin = np.cos(np.radians(CAMERA_TURN)), np.sin(np.radians(CAMERA_TURN))
+    jitter = CAMERA_JITTER * (min(width, height) + 2 * margin)
+
+    def pad(reach: float) -> int:
+        return max(0, int(np.ceil((reach + jitter - margin) / (1 - 2 * CAMERA_JITTER))))
+
+    return pad((width * cos + height * sin - width) / 2), pad((width * sin + height * cos - height) / 2)
 
 
 def _photo(rng, layers: Layers, height: int) -> np.ndarray:
     """The layers on a page, lit and photographed; the camera's turn never takes a digit out of the picture."""
     rgb, _ = _page(rng, layers, height)
-    return _finish(rng, rgb * _lighting(rng, rgb.shape[:2])[..., None], strong=True, whole=True)
+    return _finish(rng, rgb * _lighting(rng, rgb.shape[:2])[..., None], strong=True)
 
 
 def _sheet_on_desk(rng, images, labels):
     height = int(rng.uniform(*HEIGHT))
     layers, label, picks = _lines(rng, images, labels, int(rng.integers(1, 4)), (1, 9), height)
-    sheet, margin = _page(rng, layers, height)
+    sheet, margin = _page(rng, layers, height, room=False)
     h, w = sheet.shape[:2]
     scale = rng.uniform(*DESK_SCALE)
     tone = np.array(DESK_TONES[int(rng.integers(len(DESK_TONES)))], np.float32)
@@ -134,7 +158,6 @@ def _sheet_on_desk(rng, images, labels):
     on_desk = cv2.warpPerspective(sheet.astype(np.float32), warp, (desk_w, desk_h))
     mask = cv2.warpPerspective(np.ones((h, w), np.float32), warp, (desk_w, desk_h))[..., None]
     rgb = desk * (1 - mask) + on_desk * mask
-    # The camera keeps the desk's frame (grown, the sheet's tip would be smeared out to the border).
     return _finish(rng, rgb * _lighting(rng, (desk_h, desk_w))[..., None], strong=True), label, picks
 
 
@@ -223,7 +246,7 @@ def _stray_marks(rng, images, labels):
         depth = int(min(w * rng.uniform(0.03, 0.08), DESK_STRIP_MARGIN * margin))
         region = np.s_[:, :depth] if rng.random() < 0.5 else np.s_[:, w - depth :]
         rgb[region] = np.array(DESK_TONES[int(rng.integers(len(DESK_TONES)))], np.float32)
-    return _finish(rng, rgb * _lighting(rng, (h, w))[..., None], strong=True, whole=True), row.label, row.picks
+    return _finish(rng, rgb * _lighting(rng, (h, w))[..., None], strong=True), row.label, row.picks
 
 
 def _dense(rng, images, labels):
