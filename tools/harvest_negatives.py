@@ -134,18 +134,39 @@ def _negatives(
     return _unchosen(seen, units, chosen, classifier) + _stray_ink(loaded, units)[:INK_PER_IMAGE]
 
 
-def synthetic_crops(per_category: int, models: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Crops as the reader renders them, from synthetic pages of MNIST training digits (every category).
+def rejector_trains_on(indices: np.ndarray) -> np.ndarray:
+    """Whether each validation digit (its index among the 5,000) is in the half the rejector trains on (even ones).
 
-    Returns (digits, negatives, their kinds): the crops of the digits the reader read as one
-    digit on pages it read exactly right, and the negatives of those pages (``_negatives``).
-    A page holding any of the held-out validation digits is skipped: they stay unseen.
+    The classifier never saw the validation digits, and it reads digits it never saw less
+    surely (its rejector-to-be rejected 0.34% of them, 0.1% of its training digits): the
+    rejector learns such digits from one half, and its threshold is chosen on the other.
     """
-    held_out = set(validation_split(len(synthetic.digits("train")[0]))[0].tolist())
-    digits, negatives, kinds = [], [], []
+    return np.asarray(indices) % 2 == 0
+
+
+@dataclass(frozen=True)
+class ReaderCrops:
+    """Crops as the reader renders them: digits (and the index of each in its source's digits), negatives."""
+
+    digits: np.ndarray
+    indices: np.ndarray
+    negatives: np.ndarray
+    kinds: np.ndarray
+
+
+def synthetic_crops(per_category: int, models: tuple, source: str = "train") -> ReaderCrops:
+    """Crops as the reader renders them, from synthetic pages (every category) of ``source``'s MNIST digits.
+
+    The digits: the crops of those the reader read as one digit on pages it read exactly
+    right, with the index of each among ``synthetic.digits(source)``; and the negatives of
+    those pages (``_negatives``). From ``"train"``, a page holding any held-out validation
+    digit is skipped: they stay unseen.
+    """
+    held_out = set(validation_split(len(synthetic.digits("train")[0]))[0].tolist()) if source == "train" else set()
+    digits, indices, negatives, kinds = [], [], [], []
     for category in synthetic.CATEGORIES:
         for index in range(per_category):
-            sample = synthetic.make_image(category, index, "train")
+            sample = synthetic.make_image(category, index, source)
             if held_out.intersection(sample.digits):
                 continue
             loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
@@ -153,29 +174,36 @@ def synthetic_crops(per_category: int, models: tuple) -> tuple[np.ndarray, np.nd
             choice = choose(seen)
             if choice.number != sample.label:
                 continue
-            digits += [seen.crops[piece.crop] for line in choice.lines for piece, how in line if how == DIGIT]
+            position = 0  # the label's digits are sample.digits, in order
+            for line in choice.lines:
+                for piece, how in line:
+                    if how == DIGIT:
+                        digits.append(seen.crops[piece.crop])
+                        indices.append(sample.digits[position])
+                    position += len(spell([(piece, how)], choice.probabilities, seen.pairs, seen.chains))
             for crop, kind in _negatives(loaded, seen, choice, models[0]):
                 negatives.append(crop)
                 kinds.append(kind)
     as_array = lambda crops: np.array(crops, np.float32).reshape(-1, 28, 28)  # noqa: E731
-    return as_array(digits), as_array(negatives), np.array(kinds)
+    return ReaderCrops(as_array(digits), np.array(indices, np.int64), as_array(negatives), np.array(kinds))
 
 
-SYNTHETIC_CACHE = REPO_ROOT / ".cache" / "reader_crops_train.npz"
-# Pages per synthetic category read for ``synthetic_crops``: 80 of each of the 16 categories give
-# about 4,000 digit crops as the reader renders them (thin, broken, small, slanted, cut from a touching pair).
-SYNTHETIC_PAGES = 80
+# Pages per synthetic category read for ``synthetic_crops``: 80 of each of the 16 categories of
+# training digits give about 3,500 digit crops as the reader renders them (thin, broken, small,
+# slanted, cut from a touching pair); the validation digits are fewer, so 160 of each.
+SYNTHETIC_PAGES = {"train": 80, "validation": 160}
 
 
-def load_synthetic_crops(rebuild: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``synthetic_crops(SYNTHETIC_PAGES, shipped models)`` from ``.cache/``, built first where absent."""
-    if SYNTHETIC_CACHE.is_file() and not rebuild:
-        with np.load(SYNTHETIC_CACHE, allow_pickle=False) as data:
-            return data["digits"], data["negatives"], data["kinds"]
-    digits, negatives, kinds = synthetic_crops(SYNTHETIC_PAGES, tuple(load_models()))
-    SYNTHETIC_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(SYNTHETIC_CACHE, digits=digits, negatives=negatives, kinds=kinds)
-    return digits, negatives, kinds
+def load_synthetic_crops(source: str = "train", rebuild: bool = False) -> ReaderCrops:
+    """``synthetic_crops`` of ``source`` with the shipped models, from ``.cache/`` (built first where absent)."""
+    cache = REPO_ROOT / ".cache" / f"reader_crops_{source}.npz"
+    if cache.is_file() and not rebuild:
+        with np.load(cache, allow_pickle=False) as data:
+            return ReaderCrops(data["digits"], data["indices"], data["negatives"], data["kinds"])
+    crops = synthetic_crops(SYNTHETIC_PAGES[source], tuple(load_models()), source)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cache, **{f: getattr(crops, f) for f in ("digits", "indices", "negatives", "kinds")})
+    return crops
 
 
 def _unchosen(
@@ -265,8 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     negatives = load_real_negatives(args.rebuild)
     if args.synthetic:
-        digits, made, kinds = load_synthetic_crops(args.rebuild)
-        print(f"synthetic pages of training digits: {len(digits)} digit crops, {len(made)} negatives")
+        for source in SYNTHETIC_PAGES:
+            crops = load_synthetic_crops(source, args.rebuild)
+            print(
+                f"synthetic pages of {source} digits: {len(crops.digits)} digit crops, {len(crops.negatives)} negatives"
+            )
     if negatives is None:
         print(f"no samples at {SAMPLES}: nothing built")
         return 1

@@ -3,8 +3,10 @@
 1. The temperature (``digitsight.calibration``) is fitted on the 5,000 held-out MNIST
    validation digits: the one that minimises their negative log-likelihood.
 2. The rejection threshold on P(not a digit) (with ``--rejector``): of the thresholds
-   (THRESHOLDS) at which at most MAX_DIGITS_REJECTED of the MNIST validation digits and of
-   the real digit crops' tuning half are rejected, the highest that still rejects
+   (THRESHOLDS) at which at most MAX_DIGITS_REJECTED of each digit set is rejected (the
+   MNIST validation digits the rejector did not train on, the reader's crops of them on
+   synthetic validation pages, ``tools.harvest_negatives.synthetic_crops``, and the real
+   digit crops' tuning half), the highest that still rejects
    NEGATIVES_WANTED of the validation negatives
    (``training.negatives.measuring_negatives("validation")``): as few real digits dropped as
    the negatives allow (else the lowest allowed, which rejects the most negatives). The
@@ -44,6 +46,7 @@ from digitsight.calibration import (
 from digitsight.data import load_mnist, validation_split
 from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
 from tools.build_real_digits import load_real_digits
+from tools.harvest_negatives import load_synthetic_crops, rejector_trains_on
 from training.negatives import NOT_A_DIGIT, measuring_negatives
 
 # The rejection thresholds tried, on the calibrated P(not a digit): from 0.5, where "not a digit"
@@ -97,13 +100,24 @@ def main() -> None:
     real_tune = classifier.raw(tune.crops) if tune is not None else np.zeros((0, negatives.shape[1]))
 
     temperature = args.temperature or fit_temperature(digits, labels)
+    # The rejector trained on half the validation digits (raw and as the reader renders them):
+    # its threshold is held to the other half, in both forms.
+    unseen = ~rejector_trains_on(np.arange(len(labels)))
+    reader = load_synthetic_crops("validation")
+    reader_digits = classifier.raw(reader.digits[~rejector_trains_on(reader.indices)])
     calibrated = {
-        name: tempered(raw, temperature) for name, raw in (("mnist", digits), ("neg", negatives), ("real", real_tune))
+        name: tempered(raw, temperature)
+        for name, raw in (
+            ("mnist", digits[unseen]),
+            ("reader", reader_digits),
+            ("neg", negatives),
+            ("real", real_tune),
+        )
     }
+    digit_sets = ("mnist", "reader", "real")
     threshold = (
         choose_threshold(
-            [not_digit_column(calibrated["mnist"]), not_digit_column(calibrated["real"])],
-            not_digit_column(calibrated["neg"]),
+            [not_digit_column(calibrated[name]) for name in digit_sets], not_digit_column(calibrated["neg"])
         )
         if negatives.shape[1] > NOT_A_DIGIT
         else 1.0
@@ -117,10 +131,13 @@ def main() -> None:
         "temperature_fitted_on": f"MNIST validation digits ({len(labels)})"
         + (f", kept as given ({args.temperature})" if args.temperature else ""),
         "ece_mnist_validation": {"before": ece(digits, labels, 1.0), "after": ece(digits, labels, temperature)},
-        "threshold_chosen_on": f"MNIST validation digits, real digit crops tuning half ({len(real_tune)}), "
+        "threshold_chosen_on": f"MNIST validation digits the rejector did not train on ({int(unseen.sum())}), "
+        f"the reader's crops of them on synthetic validation pages ({len(reader_digits)}), "
+        f"real digit crops tuning half ({len(real_tune)}), "
         f"validation negatives ({len(negatives)}): of those rejecting <= {MAX_DIGITS_REJECTED:.1%} of each digit set, "
         f"the highest rejecting >= {NEGATIVES_WANTED:.0%} of the negatives",
         "rejected_mnist_validation": float(np.mean(not_digit_column(calibrated["mnist"]) >= threshold)),
+        "rejected_reader_validation": float(np.mean(not_digit_column(calibrated["reader"]) >= threshold)),
         "rejected_real_tune": float(np.mean(not_digit_column(calibrated["real"]) >= threshold))
         if len(real_tune)
         else None,
@@ -131,7 +148,12 @@ def main() -> None:
             "before": ece(real_tune, tune.labels, 1.0),
             "after": ece(real_tune, tune.labels, temperature),
         }
-    Calibration(temperature, threshold, figures, args.rejector).save(calibration_path_for(args.model))
+    # Where no threshold keeps the digits, the rejector is left out: at 1.0 it would still drop the
+    # crops whose P(not a digit) is 1.0 to the float's precision (12% of the validation negatives).
+    rejector = args.rejector if threshold < 1.0 else None
+    if args.rejector and rejector is None:
+        print(f"no threshold keeps every digit set under {MAX_DIGITS_REJECTED:.1%} rejected: {args.rejector} left out")
+    Calibration(temperature, threshold, figures, rejector).save(calibration_path_for(args.model))
     print(f"temperature {temperature:.4f}, reject at P(not a digit) >= {threshold:.2f}")
     for name, value in figures.items():
         print(f"  {name}: {value}")
