@@ -144,3 +144,18 @@ def test_a_rejector_named_in_the_calibration_file_takes_its_share(shipped_model_
     assert raw.shape == (3, 11)
     np.testing.assert_allclose(raw.sum(axis=1), 1.0, atol=1e-6)
     np.testing.assert_allclose(raw[:, :10], rows, atol=1e-6)
+
+
+def test_the_threshold_is_the_highest_keeping_digits_and_rejecting_enough_negatives(monkeypatch):
+    from training import calibrate
+
+    monkeypatch.setattr(calibrate, "THRESHOLDS", np.array([0.5, 0.6, 0.7, 0.8, 0.9]))
+    monkeypatch.setattr(calibrate, "MAX_DIGITS_REJECTED", 0.25)
+    monkeypatch.setattr(calibrate, "NEGATIVES_WANTED", 0.75)
+    digits = np.array([0.0, 0.1, 0.2, 0.55])  # 0.5 rejects a quarter: allowed; every threshold is
+    negatives = np.array([0.65, 0.75, 0.85, 0.95])  # 0.7 rejects three quarters, 0.8 half
+    assert calibrate.choose_threshold([digits], negatives) == 0.7
+    # No allowed threshold rejects enough negatives: the lowest allowed, which rejects the most.
+    assert calibrate.choose_threshold([np.array([0.0, 0.0, 0.62, 0.63])], np.array([0.5, 0.55, 0.6, 0.95])) == 0.7
+    # No threshold keeps the digits: reject nothing.
+    assert calibrate.choose_threshold([np.array([0.95, 0.95, 0.0, 0.0])], negatives) == 1.0
