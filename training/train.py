@@ -8,14 +8,14 @@ digit (binarized at a random level, then anti-aliased back down), then random
 rotation, scale, shear, shift (one batched affine warp) and stroke thickness.
 The recipe is sized for a 2-core CPU: a full run takes about half an hour there.
 
-The default is the recipe of the shipped model: ten digits, nothing added. Two additions
-tried for issue 20 are flags, not shipped (they missed its targets; docs/BENCHMARKS.md,
-"Trust"): ``--shapes`` adds digit shapes common in real writing and rare in MNIST, made
-from the training digits (``training.shapes``: crossed 7s, flagged 1s, open 8s, ...),
-and ``--negative-share 0.15`` an 11th class, "not a digit" (``training.negatives``:
-pieces and pairs of digits, strokes, scribbles, specks, ruling, blobs of photographs),
-with the output factorized as (ten digits x (1 - q), q); ``digitsight.nets.digits.Classifier``
-reads either kind of model.
+The default trains the first of the shipped model's two steps: ten digits, nothing added.
+The second step (issue 20) fine-tunes a copy of it on ``--shapes``, digit shapes common
+in real writing and rare in MNIST, made from the training digits (``training.shapes``:
+crossed 7s, flagged 1s, open 8s, hooked 9s...), and averages the two (``--average-with``,
+below). ``--negative-share 0.15`` adds an 11th class, "not a digit" (``training.negatives``:
+pieces and pairs of digits, strokes, scribbles, specks, ruling, blobs of photographs), with
+the output factorized as (ten digits x (1 - q), q): tried, not shipped (docs/BENCHMARKS.md,
+"Trust"); ``digitsight.nets.digits.Classifier`` reads either kind of model.
 
 ``--init-from PATH`` starts from a trained model's weights instead of fresh ones: a fine-tune,
 meant with a low ``--max-learning-rate`` (3e-4, a tenth of the recipe's peak) and few epochs, so
@@ -31,7 +31,9 @@ held out (the pair model holds out the same ones). The official 10,000-image tes
 set is touched once, after training, to write the report next to the model.
 
 Run, from the repository root:
-    python -m training.train                       # full run -> models/digitsight_cnn.keras (the shipped recipe)
+    python -m training.train --output /tmp/base/digitsight_cnn.keras   # the shipped model, step 1 (~25 min)
+    python -m training.train --init-from /tmp/base/digitsight_cnn.keras --shapes --epochs 6 --seed 777 \
+        --max-learning-rate 3e-4 --average-with /tmp/base/digitsight_cnn.keras   # step 2 -> models/ (~8 min)
     python -m training.train --shapes --negative-share 0.15 --epochs 20 --output /tmp/t/digitsight_cnn.keras
     python -m training.train --init-from models/digitsight_cnn.keras --shapes --epochs 3 \
         --max-learning-rate 3e-4 --output /tmp/ft/digitsight_cnn.keras   # fine-tune the shipped model
