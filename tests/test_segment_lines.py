@@ -116,3 +116,23 @@ def test_a_short_line_above_a_long_rising_one_keeps_to_itself():
         [(x, y) for x, y, _ in short],
         [(x, y) for x, y, _ in long],
     ]
+
+
+def test_a_short_stroke_alone_above_a_number_is_dropped():
+    # A pen's slip above "3313947", 0.7 of the digits' height (validation stray_marks 030 read "1 3313947").
+    number = [_box(50 + 34 * k, 100) for k in range(4)]
+    stray = Blob(10, 0, 6, 28, np.ones((28, 6), np.uint8))
+    assert [[b.box for b in n] for n in group_lines([stray, *number], 40.0)] == [[b.box for b in number]]
+
+
+def test_a_digit_on_a_line_of_its_own_stays():
+    # "3039" and, below it, a "1" written 0.85 of their height: a second line, not a stray mark.
+    number = [_box(50 + 34 * k, 100) for k in range(4)]
+    alone = _box(60, 170, h=34)
+    assert [[b.box for b in n] for n in group_lines([alone, *number], 40.0)] == [[b.box for b in number], [alone.box]]
+
+
+def test_a_column_of_single_digits_of_many_sizes_stays_whole():
+    # One digit a line, half to the whole of the tallest's height: no line to call them stray against.
+    column = [_box(60, 20 + 90 * k, h=h) for k, h in enumerate((30, 40, 60))]
+    assert [[b.box for b in n] for n in group_lines(column, 50.0)] == [[b.box] for b in column]

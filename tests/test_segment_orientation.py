@@ -64,3 +64,23 @@ def test_a_direction_read_off_the_pieces_of_a_broken_digit_does_not_scatter_them
     six, left, right = blob(22, 59, 45, 39), blob(101, 65, 17, 32), blob(118, 67, 15, 41)
     assert writing_direction([six, left, right], 39.0).angle == pytest.approx(22.1, abs=0.5)
     assert [[b.box for b in n] for n in group_lines([right, six, left], 39.0)] == [[six.box, left.box, right.box]]
+
+
+def test_a_widely_spaced_line_turned_a_little_stays_one_number_in_order():
+    # A phone number written wide (3.25 heights apart) and turned 8 degrees, one gap a little
+    # wider (4 heights): there the next digit is 22 pixels higher than the last, past
+    # LINE_REACH (half of 40). Chained level, it broke into two lines, the right half first
+    # (it is higher up); the direction of the writing, 8 degrees, is under MIN_TILT.
+    pitch, wider, degrees = 130, 160, 8
+    t = math.radians(degrees)
+    steps = [k * pitch for k in range(5)] + [4 * pitch + wider + k * pitch for k in range(5)]
+    line = [digit(60 + s * math.cos(t), 400 - s * math.sin(t)) for s in steps]
+    assert writing_direction(line, H) is LEVEL
+    assert [[b.box for b in number] for number in group_lines(line[::-1], H)] == [[b.box for b in line]]
+
+
+def test_a_slightly_turned_page_keeps_the_level_frame_where_it_finds_as_many_lines():
+    # Two lines rising 4 degrees, digits close: level chaining copes, and the lines stay as they were.
+    first, second = line_of(5, (60, 100), 4), line_of(5, (60, 200), 4)
+    numbers = group_lines(second + first, H)
+    assert [[b.box for b in number] for number in numbers] == [[b.box for b in first], [b.box for b in second]]

@@ -11,7 +11,7 @@ import numpy as np
 
 from digitsight.segment.blob import Blob
 from digitsight.segment.boundaries import split_numbers
-from digitsight.segment.orientation import LEVEL, Direction, writing_direction
+from digitsight.segment.orientation import LEVEL, MIN_TILT, SLIGHT_TILT, Direction, writing_angle
 
 # A blob belongs to a line if its centre is within this fraction of a height (the taller one's, for two digits;
 # the digit's, for a scrap) of the line's blob's centre.
@@ -29,6 +29,14 @@ JOIN_OVERLAP = 0.25
 JOIN_BACKSTEP = 0.1
 # A blob shorter than this (in digit heights) is a scrap; a number whose tallest blob is one is dropped.
 SCRAP_HEIGHT = 0.5
+# A blob alone on its line, shorter than this share of the digits of a line of STRAY_COMPANY blobs or more, is a
+# stray mark (a tick, a pen's slip, a stroke cut by the photo's border above the number), not a digit written on a
+# line of its own: on synthetic validation pages, such lone digits (161 lines: two_lines, sheet_on_desk, small, 240
+# pages each) stand 0.83 and more of the other lines' digits, stray strokes (stray_marks, 240) 0.50 to 0.78.
+STRAY_HEIGHT = 0.8
+# A page needs a line of at least this many blobs before a lone short mark is called stray: a column of single
+# digits, written at sizes from half to the whole of the tallest (a real tuning scan), has no writing to compare with.
+STRAY_COMPANY = 3
 
 
 def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
@@ -48,25 +56,40 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
     in height, within half a digit, so a line written at a slant stays one line. Along
     the writing's direction where it is tilted (``orientation``), if that gives fewer
     lines than the image's own frame (a direction read off a few pieces of broken digits
-    must not scatter them). Scraps (shorter than SCRAP_HEIGHT x ``digit_height``: a fragment of a broken
-    stroke) are placed after the digits, each in the line of the digit nearest it, so
-    that a scrap below a line does not start a line of its own that the next digit joins.
+    must not scatter them), or as many and straighter; where it is only slightly tilted
+    (SLIGHT_TILT to MIN_TILT degrees), only if it gives fewer. Scraps (shorter than
+    SCRAP_HEIGHT x ``digit_height``: a fragment of a broken stroke) are placed after the
+    digits, each in the line of the digit nearest it, so that a scrap below a line does not
+    start a line of its own that the next digit joins.
+    A line of one blob far shorter than the digits of a line of a few (STRAY_HEIGHT,
+    STRAY_COMPANY) is a stray mark, and dropped.
     """
     digits, scraps = [], []
     for blob in blobs:
         (scraps if blob.h < SCRAP_HEIGHT * digit_height else digits).append(blob)
-    direction = writing_direction(digits, digit_height)
-    lines = _chain(digits, LEVEL)
-    if direction != LEVEL:
-        tilted = _chain(digits, direction)
-        if _better(tilted, lines, direction):
-            lines = tilted
-        else:
-            direction = LEVEL
+    lines, direction = _chain(digits, LEVEL), LEVEL
+    angle = writing_angle(digits, digit_height)
+    if angle is not None and abs(angle) >= SLIGHT_TILT:
+        turned = Direction(angle)
+        tilted = _chain(digits, turned)
+        # Slightly turned, the level frame is kept unless it broke a line the turned one keeps whole.
+        better = _better(tilted, lines, turned) if abs(angle) >= MIN_TILT else len(tilted) < len(lines)
+        if better:
+            lines, direction = tilted, turned
     lines = _join_broken(lines, direction)
     _place_scraps(lines, scraps, direction)
+    lines = _without_strays(lines)
     lines.sort(key=lambda line: float(np.mean([direction.across(b) for b in line])))
     return lines, direction
+
+
+def _without_strays(lines: list[list[Blob]]) -> list[list[Blob]]:
+    """``lines`` less those of one blob far shorter than the digits of the page's numbers (STRAY_HEIGHT)."""
+    company = [blob.h for line in lines if len(line) >= STRAY_COMPANY for blob in line]
+    if not company:
+        return lines
+    least = STRAY_HEIGHT * float(np.median(company))
+    return [line for line in lines if len(line) > 1 or line[0].h >= least]
 
 
 def _better(tilted: list[list[Blob]], level: list[list[Blob]], direction: Direction) -> bool:

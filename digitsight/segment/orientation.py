@@ -5,7 +5,9 @@ lines are: the line's spacing is tighter than the space between lines. So the di
 from each digit to its nearest neighbour, taken over the page (the median), is the
 direction of the writing. Lines are then found and ordered in a frame turned by it:
 ``along`` the writing and ``across`` it. Below MIN_TILT degrees the frame is the image's
-own (lines chained left to right cope with that much), so level pages read as they did.
+own (lines chained left to right cope with that much), so level pages read as they did;
+from SLIGHT_TILT degrees up, the turned frame is still taken where it finds fewer lines
+(widely spaced digits step too far from one to the next for level chaining).
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ MAX_TILT = 50.0
 # Below this many degrees the image's own frame is kept: chaining copes (each digit within half a height of the
 # last one's level), and level pages, nearly all of them, keep the order they had.
 MIN_TILT = 10.0
+# ... unless chaining does not cope: digits spaced wide step further across the image's rows from one to the next
+# (3.3 heights apart at 7 degrees: 0.4 heights a step, past half a height at a wider gap; validation spacing 070
+# read a turned phone number as two lines, the second first). From this many degrees up to MIN_TILT, lines are
+# also chained along the writing and taken where that gives fewer (``lines.find_lines``). Below it a step is
+# under half a height for digits up to 14 heights apart: level chaining never breaks there.
+SLIGHT_TILT = 2.0
 # A digit's nearest neighbour counts if nearer than this many digit heights (digits spaced up to about 3
 # heights apart are still one number): a digit alone on its line says nothing about direction.
 NEIGHBOUR_REACH = 4.0
@@ -52,8 +60,18 @@ LEVEL = Direction()
 
 def writing_direction(blobs: list[Blob], digit_height: float) -> Direction:
     """The median direction from each blob to its nearest neighbour (``LEVEL`` when under MIN_TILT or unsure)."""
+    angle = writing_angle(blobs, digit_height)
+    return Direction(angle) if angle is not None and abs(angle) >= MIN_TILT else LEVEL
+
+
+def writing_angle(blobs: list[Blob], digit_height: float) -> float | None:
+    """The median direction, in degrees, from each blob to its nearest neighbour; None when unsure.
+
+    Unsure: fewer than MIN_NEIGHBOURS blobs have a neighbour within NEIGHBOUR_REACH digit
+    heights at most MAX_TILT degrees off level.
+    """
     if len(blobs) < 2 or digit_height <= 0:
-        return LEVEL
+        return None
     centres = np.array([(blob.x + blob.w / 2, blob.cy) for blob in blobs])
     offsets = centres[None, :, :] - centres[:, None, :]
     distance = np.hypot(offsets[..., 0], offsets[..., 1])
@@ -64,6 +82,5 @@ def writing_direction(blobs: list[Blob], digit_height: float) -> Direction:
     angles = np.degrees(np.arctan2(dy * np.sign(dx + 1e-9), np.abs(dx)))
     angles = angles[near & (np.abs(angles) <= MAX_TILT)]
     if angles.size < MIN_NEIGHBOURS:
-        return LEVEL
-    angle = float(np.median(angles))
-    return Direction(angle) if abs(angle) >= MIN_TILT else LEVEL
+        return None
+    return float(np.median(angles))
