@@ -126,6 +126,7 @@ class Calibration:
     reject_not_digit: float = 1.0  # P(not a digit) at or above which reading drops a crop (1.0: never)
     figures: dict[str, Any] | None = None  # ECE before/after and the like, for the record
     rejector: str | None = None  # the file name, beside the model, of the network giving P(not a digit)
+    reject_doubt: float = 1.0  # a crop is dropped only where its digit's confidence is under this (1.0: any)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=1) + "\n")
@@ -138,5 +139,9 @@ def load_calibration(model_path: str | Path) -> Calibration:
         return Calibration()
     data = json.loads(path.read_text())
     return Calibration(
-        float(data["temperature"]), float(data.get("reject_not_digit", 1.0)), data.get("figures"), data.get("rejector")
+        float(data["temperature"]),
+        float(data.get("reject_not_digit", 1.0)),
+        data.get("figures"),
+        data.get("rejector"),
+        float(data.get("reject_doubt", 1.0)),
     )

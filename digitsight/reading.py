@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from digitsight.decode.candidates import Candidates, plan_lines
-from digitsight.decode.placement import place
+from digitsight.decode.placement import judged, place
 from digitsight.decode.search import Choice, choose
 from digitsight.decode.weights import DEFAULT_WEIGHTS, Weights
 from digitsight.imaging import PROCESS_MAX_PIXELS, LoadedImage, downscaled, load_image, processing_scale, to_gray
@@ -84,8 +84,11 @@ def read_loaded(
     """
     seen = candidates(loaded, classifier, pair_model, chain_model)
     choice = choose(seen, weights)
-    # The confidences reported are calibrated; the choice above weighed the model's own.
-    calibrated = choice._replace(probabilities=classifier.calibrated(choice.probabilities))
+    # The confidences reported are calibrated; the choice above weighed the model's own, and
+    # P(not a digit) only judges, after it, the digits it read (result.make_reading).
+    calibrated = judged(choice, seen, classifier.not_digit_of)._replace(
+        probabilities=classifier.calibrated(choice.probabilities)
+    )
     if seen.sheet is None:
         lines = place(calibrated, seen, loaded.size)
     else:  # placed on the rectified sheet, then each box mapped back into the photo
@@ -93,7 +96,8 @@ def read_loaded(
             [_in_photo(digit, seen.sheet, loaded) for digit in line]
             for line in place(calibrated, seen, seen.sheet.size)
         ]
-    return make_reading(lines, [*loaded.warnings, *seen.notes], loaded.size, classifier.reject_not_digit)
+    notes = [*loaded.warnings, *seen.notes]
+    return make_reading(lines, notes, loaded.size, classifier.reject_not_digit, classifier.reject_doubt)
 
 
 def candidates(

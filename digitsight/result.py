@@ -81,27 +81,41 @@ class Reading:
         return record
 
 
-def make_reading(lines: list[list[Digit]], notes: list[str], size: tuple[int, int], reject_at: float = 1.0) -> Reading:
+def make_reading(
+    lines: list[list[Digit]],
+    notes: list[str],
+    size: tuple[int, int],
+    reject_at: float = 1.0,
+    reject_doubt: float = 1.0,
+) -> Reading:
     """The Reading of ``lines`` (each its digits, left to right), warnings added to ``notes``.
 
     A digit whose P(not a digit) reaches ``reject_at`` (the classifier's threshold) is
-    dropped, and the warnings say how many were. The reading's confidence is the product
+    dropped where it is also in doubt: its confidence under ``reject_doubt``, or alone on
+    its line (a speck or a patch of photo is seldom beside digits). The warnings say how
+    many were. The rejector alone drops too many real digits (1.5% of the reader's crops):
+    a digit beside others and read surely is kept whatever it says. The reading's confidence is the product
     of its digits' confidences (each the calibrated chance that the digit is right,
     segmentation included: a pair's digits carry the pair model's P(two digits)) and, for
     each mark dropped, its P(not a digit): the chance that every decision was right.
 
     Parameters: ``notes``, what was noticed before (decoding, say); ``size``, the original
-    image's width and height; ``reject_at``, 1.0 to keep every digit.
+    image's width and height; ``reject_at``, 1.0 to keep every digit; ``reject_doubt``,
+    1.0 to drop whatever ``reject_at`` says, wherever it is.
     """
-    dropped = [digit for line in lines for digit in line if digit.not_digit >= reject_at]
-    kept_lines = [kept for line in lines if (kept := [digit for digit in line if digit.not_digit < reject_at])]
+
+    def mark(digit: Digit, line: list[Digit]) -> bool:
+        return digit.not_digit >= reject_at and (digit.confidence < reject_doubt or len(line) == 1)
+
+    dropped = [digit for line in lines for digit in line if mark(digit, line)]
+    kept_lines = [kept for line in lines if (kept := [digit for digit in line if not mark(digit, line)])]
     lines = [[replace(digit, line=index) for digit in line] for index, line in enumerate(kept_lines)]
     texts = ["".join(str(digit.value) for digit in line) for line in lines]
     digits = [digit for line in lines for digit in line]
     warnings = list(notes)
     if dropped:
-        marks = "mark that does" if len(dropped) == 1 else "marks that do"
-        warnings.append(f"ignored {len(dropped)} {marks} not look like digits")
+        marks = "mark that does not look like a digit" if len(dropped) == 1 else "marks that do not look like digits"
+        warnings.append(f"ignored {len(dropped)} {marks}")
     if not digits:
         warnings.append("no digits found in the image")
     for number, digit in enumerate(digits, start=1):

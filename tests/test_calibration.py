@@ -101,24 +101,32 @@ def test_confident_non_digits_are_dropped_with_a_warning():
     assert kept.number == "102 5"
 
 
-def test_the_reader_drops_what_the_classifier_calls_no_digit(shipped_model_path, monkeypatch):
-    def nothing_here(self, crops):  # ten digit columns leaving 97% to "not a digit"
-        return np.full((len(crops), 10), 0.003, np.float32)
+def test_the_reader_drops_doubtful_digits_the_classifier_calls_no_digit(shipped_model_path, monkeypatch):
+    def doubtful(self, crops):  # every digit as likely as the others: a confidence of 10%
+        return np.full((len(crops), 10), 0.1, np.float32)
+
+    def nothing_here(self, crops, digits=None):  # 97% "not a digit", whatever the crop
+        return np.full(len(crops), 0.97)
 
     def one_digit(self, fields):
         count = np.tile(np.float32([0.0, 1.0, 0.0]), (len(fields), 1))
         flat = np.full((len(fields), 10), 0.1, np.float32)
         return PairOutputs(count, flat, flat)
 
-    monkeypatch.setattr(Classifier, "read", nothing_here)
+    monkeypatch.setattr(Classifier, "read", doubtful)
+    monkeypatch.setattr(Classifier, "not_digit_of", nothing_here)
     monkeypatch.setattr(PairModel, "read", one_digit)
     # Without the chain model: it would read the wide 3 as a row, which no rejection applies to.
     models = pipeline.load_models(shipped_model_path, chains=False)
     monkeypatch.setattr(models.classifier, "reject_not_digit", 0.9)
+    monkeypatch.setattr(models.classifier, "reject_doubt", 0.35)
     reading = pipeline.read_loaded(load_image(on_paper(ink_layer("38"))), *models)
     assert reading.number == "" and reading.digits == []
-    assert any("do not look like digits" in warning for warning in reading.warnings)
+    assert "ignored 2 marks that do not look like digits" in reading.warnings
     assert not reading.sure
+    # Read surely, the same two marks side by side stay: the search's digits are kept where not in doubt.
+    monkeypatch.setattr(models.classifier, "reject_doubt", 0.05)
+    assert len(pipeline.read_loaded(load_image(on_paper(ink_layer("38"))), *models).digits) == 2
 
 
 @pytest.mark.slow
@@ -139,11 +147,12 @@ def test_a_rejector_named_in_the_calibration_file_takes_its_share(shipped_model_
     classifier = Classifier(model, backend="keras")
     crops = np.zeros((3, 28, 28), np.float32)
     rows = classifier.read(crops)
-    np.testing.assert_allclose(not_digit(rows), 0.25, atol=1e-6)
+    np.testing.assert_allclose(not_digit(rows), 0.0, atol=1e-6)  # the search sees the model's own ten
+    np.testing.assert_allclose(classifier.not_digit_of(crops), 0.25, atol=1e-6)  # temperature 1: as said
     raw = classifier.raw(crops)
     assert raw.shape == (3, 11)
     np.testing.assert_allclose(raw.sum(axis=1), 1.0, atol=1e-6)
-    np.testing.assert_allclose(raw[:, :10], rows, atol=1e-6)
+    np.testing.assert_allclose(raw[:, :10], rows * 0.75, atol=1e-6)
 
 
 def test_the_threshold_is_the_highest_keeping_digits_and_rejecting_enough_negatives(monkeypatch):

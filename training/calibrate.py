@@ -12,6 +12,16 @@
    the negatives allow (else the lowest allowed, which rejects the most negatives). The
    rejector was trained on the tuning half's crops, so their own constraint is met easily;
    the highest threshold keeps the margin the unseen check half needs.
+   That threshold drops a crop on the rejector's word alone; no threshold keeps the
+   reader's crops of unseen digits under MAX_DIGITS_REJECTED with the shipped rejector
+   (1.1-1.6% of them go). ``--reject-at T --reject-doubt C`` keep a threshold chosen on the
+   readings instead: reading drops a digit only after its search, where P(not a digit) >= T
+   and the digit is in doubt (confidence under C, or alone on its line;
+   ``result.make_reading``). T = 0.99995 and C = 0.35 were chosen so: on the synthetic
+   validation pages (16 categories x 80) and realworld-dev's tuning half no reading, and no
+   character of one, changes for the worse (T = 0.9995 loses a lone real 4, C = 0.4 a real
+   2 read at 0.39), and patches of the training photos (grace_hopper, s1045, jacksboro: 120)
+   read as no digit go from 47 to 54 (ARCHITECTURE, "Not a digit").
 3. With ``--sure``: each reading of realworld-dev's tuning half, read with that calibration,
    and the lowest reading confidence at which the readings accepted are all right, to set
    ``digitsight.result.SURE_CONFIDENCE`` by hand.
@@ -24,6 +34,8 @@ Run, from the repository root (a module: it uses tools/):
     python -m training.calibrate                          # the shipped model
     python -m training.calibrate --model /tmp/new/digitsight_cnn.keras --sure
     python -m training.calibrate --rejector digitsight_notdigit.keras --temperature 0.5165   # keep T
+    python -m training.calibrate --rejector digitsight_notdigit.keras --temperature 0.5165124395106141 \
+        --reject-at 0.99995 --reject-doubt 0.35     # the shipped calibration
 """
 
 from __future__ import annotations
@@ -65,6 +77,15 @@ def not_digit_column(probabilities: np.ndarray) -> np.ndarray:
     return probabilities[:, NOT_A_DIGIT] if probabilities.shape[1] > NOT_A_DIGIT else np.zeros(len(probabilities))
 
 
+def as_reported(raw: np.ndarray, rejector: bool) -> np.ndarray:
+    """``Classifier.raw``'s rows as reading reports them before the temperature: with a ``rejector``,
+    its column left out and the ten digits summing to 1 again, for the search and the confidences
+    never see it (``nets.digits``); an 11-output model's rows as they are."""
+    if not rejector:
+        return raw
+    return raw[:, :NOT_A_DIGIT] / np.maximum(raw[:, :NOT_A_DIGIT].sum(axis=1, keepdims=True), 1e-12)
+
+
 def choose_threshold(digit_sets: list[np.ndarray], negatives: np.ndarray) -> float:
     """The threshold (step 2 of the module docstring): 1.0 (reject nothing) where none is allowed.
 
@@ -85,10 +106,15 @@ def main() -> None:
     parser.add_argument(
         "--temperature", type=float, help="keep this temperature instead of fitting one (the threshold is then chosen)"
     )
+    parser.add_argument("--reject-at", type=float, help="keep this P(not a digit) threshold (step 2's last lines)")
+    parser.add_argument(
+        "--reject-doubt", type=float, default=1.0, help="with --reject-at: drop only digits read under this confidence"
+    )
     args = parser.parse_args()
     # The rejector is named before the classifier loads: the calibration file is where it looks.
     Calibration(rejector=args.rejector).save(calibration_path_for(args.model))
     classifier = Classifier(args.model)
+    has_rejector = classifier.rejector is not None
     mnist = load_mnist()
     validation, _ = validation_split(len(mnist.x_train))
     digits = classifier.raw(mnist.x_train[validation].astype(np.float32) / 255.0)
@@ -99,7 +125,7 @@ def main() -> None:
     tune = real.half("tune") if real is not None else None
     real_tune = classifier.raw(tune.crops) if tune is not None else np.zeros((0, negatives.shape[1]))
 
-    temperature = args.temperature or fit_temperature(digits, labels)
+    temperature = args.temperature or fit_temperature(as_reported(digits, has_rejector), labels)
     # The rejector trained on half the validation digits (raw and as the reader renders them):
     # its threshold is held to the other half, in both forms.
     unseen = ~rejector_trains_on(np.arange(len(labels)))
@@ -115,7 +141,7 @@ def main() -> None:
         )
     }
     digit_sets = ("mnist", "reader", "real")
-    threshold = (
+    threshold = args.reject_at or (
         choose_threshold(
             [not_digit_column(calibrated[name]) for name in digit_sets], not_digit_column(calibrated["neg"])
         )
@@ -124,7 +150,7 @@ def main() -> None:
     )
 
     def ece(raw: np.ndarray, truth: np.ndarray, t: float) -> float:
-        probabilities = tempered(raw, t)[:, :DIGITS]
+        probabilities = tempered(as_reported(raw, has_rejector), t)[:, :DIGITS]
         return expected_calibration_error(probabilities.max(axis=1), probabilities.argmax(axis=1) == truth)
 
     figures = {
@@ -135,7 +161,11 @@ def main() -> None:
         f"the reader's crops of them on synthetic validation pages ({len(reader_digits)}), "
         f"real digit crops tuning half ({len(real_tune)}), "
         f"validation negatives ({len(negatives)}): of those rejecting <= {MAX_DIGITS_REJECTED:.1%} of each digit set, "
-        f"the highest rejecting >= {NEGATIVES_WANTED:.0%} of the negatives",
+        f"the highest rejecting >= {NEGATIVES_WANTED:.0%} of the negatives"
+        if args.reject_at is None
+        else f"given ({args.reject_at}, with --reject-doubt {args.reject_doubt}): a drop after the search, "
+        "chosen on the readings of the synthetic validation pages, realworld-dev's tuning half and patches "
+        "of the training photos (module docstring); the rejected_ figures count the crops at it alone",
         "rejected_mnist_validation": float(np.mean(not_digit_column(calibrated["mnist"]) >= threshold)),
         "rejected_reader_validation": float(np.mean(not_digit_column(calibrated["reader"]) >= threshold)),
         "rejected_real_tune": float(np.mean(not_digit_column(calibrated["real"]) >= threshold))
@@ -153,8 +183,9 @@ def main() -> None:
     rejector = args.rejector if threshold < 1.0 else None
     if args.rejector and rejector is None:
         print(f"no threshold keeps every digit set under {MAX_DIGITS_REJECTED:.1%} rejected: {args.rejector} left out")
-    Calibration(temperature, threshold, figures, rejector).save(calibration_path_for(args.model))
-    print(f"temperature {temperature:.4f}, reject at P(not a digit) >= {threshold:.2f}")
+    doubt = args.reject_doubt if args.reject_at is not None else 1.0
+    Calibration(temperature, threshold, figures, rejector, doubt).save(calibration_path_for(args.model))
+    print(f"temperature {temperature:.4f}, reject at P(not a digit) >= {threshold}, doubt under {doubt}")
     for name, value in figures.items():
         print(f"  {name}: {value}")
     print(f"written: {calibration_path_for(args.model)}")

@@ -6,6 +6,7 @@ row read by the chain model is parted where the model placed each digit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -14,7 +15,7 @@ import numpy as np
 from digitsight.decode.candidates import Candidates, Piece
 from digitsight.decode.ctc import best_path
 from digitsight.decode.search import Choice
-from digitsight.nets import CHAIN, PAIR
+from digitsight.nets import CHAIN, DIGIT, PAIR
 from digitsight.nets.chains import BLANK, COLUMN_WIDTH
 from digitsight.nets.digits import not_digit
 from digitsight.nets.pairs import TWO_DIGITS
@@ -37,6 +38,18 @@ class Frame(NamedTuple):
     size: tuple[int, int]  # the original image's width and height
 
 
+def judged(choice: Choice, seen: Candidates, not_digit_of: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Choice:
+    """``choice`` with each crop's P(not a digit) (``Choice.not_digit``), asked of ``not_digit_of``
+    (``Classifier.not_digit_of``: crops and their ten probabilities) only after the search, and
+    only for the crops it read as one digit (the others 0): ``result.make_reading`` drops by it."""
+    chosen = sorted({piece.crop for line in choice.lines for piece, how in line if how == DIGIT})
+    rejected = np.zeros(len(seen.crops))
+    if chosen:
+        crops = np.stack([seen.crops[index] for index in chosen])
+        rejected[chosen] = not_digit_of(crops, seen.probabilities[chosen])
+    return choice._replace(not_digit=rejected)
+
+
 def place(choice: Choice, seen: Candidates, size: tuple[int, int]) -> list[list[Digit]]:
     """Each line's digits, left to right, as ``choice`` read ``seen``'s pieces; ``size``: the original image's."""
     placed = []
@@ -54,7 +67,8 @@ def _place_piece(piece: Piece, how: str, choice: Choice, seen: Candidates, frame
         return _chain_digits(piece, seen.chains[piece.chain], seen.rows[piece.chain], frame)
     row = choice.probabilities[piece.crop]
     digit = _digit(piece.blob, row, seen.crops[piece.crop], frame)
-    return [replace(digit, not_digit=float(not_digit(row)))]
+    rejected = not_digit(row) if choice.not_digit is None else choice.not_digit[piece.crop]
+    return [replace(digit, not_digit=float(rejected))]
 
 
 def _pair_digits(entry: Piece, seen: Candidates, frame: Frame) -> list[Digit]:

@@ -30,6 +30,8 @@ class Choice(NamedTuple):
     probabilities: np.ndarray  # the classifier's, each mixed with the pair model's second opinion
     lines: list[Read]  # per line, its best reading
     number: str  # the digits those readings spell, lines joined by one space: ``Reading.number``
+    # Per crop, P(not a digit) (``Classifier.not_digit_of``), added after the search, which never weighs it
+    not_digit: np.ndarray | None = None
 
 
 def choose(seen: Candidates, weights: Weights = DEFAULT_WEIGHTS) -> Choice:

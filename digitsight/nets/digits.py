@@ -2,13 +2,15 @@
 
 P(not a digit) (issue 20) comes from a separate small network, the rejector
 (``training/train_notdigit.py``), named by the classifier's calibration file, or from a
-model's 11th output: ``read`` gives the ten digits' probabilities times P(is a digit),
-summing to 1 - P(not a digit), and ``not_digit`` the rest. Without either, P(not a digit)
-is 0. The temperature
-and rejection threshold stored beside the model (``digitsight.calibration``) are the
-classifier's too: ``calibrated`` applies the temperature to the confidences reading
-reports, while the search among readings weighs the model's own probabilities, as its
-weights were tuned on them.
+model's 11th output. ``read`` gives the ten digits' probabilities as the model says them,
+the rejector left out: the search among readings weighs those (its weights were tuned on
+them; scaled by 1 - P(not a digit) there, a penalised blob was re-read as a pair or a row,
+and unseen digits lost). ``not_digit_of`` gives the calibrated P(not a digit) of crops,
+which reading uses only after the search, to drop a doubtful digit that is surely no digit
+(``result.make_reading``). Without a rejector or an 11th output, P(not a digit) is 0. The
+temperature, rejection threshold and doubt stored beside the model
+(``digitsight.calibration``) are the classifier's too: ``calibrated`` applies the
+temperature to the confidences reading reports.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ class Classifier(Net[np.ndarray]):
     """The digit classifier: ``read(crops)``, (N, 28, 28[, 1]) floats in [0, 1], white on black -> (N, 10).
 
     Each row holds the ten digits' probabilities; what they leave of 1 is P(not a digit)
-    (``not_digit``). ``temperature`` and ``reject_not_digit`` come from the calibration
-    file beside the model (1.0 and 1.0, i.e. none, without one).
+    (``not_digit``): with a rejector that is 0, P(not a digit) being ``not_digit_of``'s.
+    ``temperature``, ``reject_not_digit`` and ``reject_doubt`` come from the calibration
+    file beside the model (1.0, 1.0 and 1.0, i.e. none, without one).
     """
 
     kind = DIGIT
@@ -71,16 +74,31 @@ class Classifier(Net[np.ndarray]):
         calibration = load_calibration(self.model_path)
         self.temperature = calibration.temperature
         self.reject_not_digit = calibration.reject_not_digit
+        self.reject_doubt = calibration.reject_doubt
         # Loaded here, not through load_once: this constructor already runs under its lock.
         rejector = calibration.rejector
         self.rejector = NotDigitNet(self.model_path.parent / rejector, self.backend) if rejector else None
 
     def read(self, crops: np.ndarray) -> np.ndarray:
-        """(N, 28, 28[, 1]) crops -> (N, 10): each digit's probability, the rejector's P(not a digit) left out."""
-        digits = super().read(crops)
+        """(N, 28, 28[, 1]) crops -> (N, 10): each digit's probability as the model says it (the rejector not asked)."""
+        return super().read(crops)
+
+    def not_digit_of(self, crops: np.ndarray, digits: np.ndarray | None = None) -> np.ndarray:
+        """(N, 28, 28[, 1]) crops -> (N,) calibrated P(not a digit).
+
+        With a rejector: its P(not a digit) and the ten digits' probabilities (``digits``,
+        ``read``'s output for the same crops where already at hand) in one softmax under the
+        temperature, as ``training.calibrate`` measures it. Without one: what the calibrated
+        ten digits leave of 1 (an 11-output model's 11th column; 0 for a 10-output model).
+        """
+        if not len(crops):
+            return np.zeros(0)
+        batch = as_batch(crops, self.input_size, self.what)
+        digits = self.read(batch) if digits is None else np.asarray(digits)
         if self.rejector is None:
-            return digits
-        return digits * (1.0 - self.rejector.read(crops))
+            return not_digit(self.calibrated(digits))
+        rejected = self.rejector.read(batch)
+        return tempered(np.concatenate([digits * (1.0 - rejected), rejected], axis=1), self.temperature)[:, DIGITS]
 
     # The name the digit classifier's callers know; the same call as ``read``.
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
