@@ -46,6 +46,7 @@ from digitsight.evaluation import report_path_for, write_report
 from digitsight.labelled import load_labels
 from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
 from tools.build_real_digits import SAMPLES, RealDigits, load_real_digits
+from training.calibrate import as_reported
 from training.negatives import NOT_A_DIGIT, measuring_negatives
 
 
@@ -55,6 +56,7 @@ class Scored:
 
     raw: np.ndarray  # (N, 10 or 11), uncalibrated
     labels: np.ndarray  # (N,), NOT_A_DIGIT for a negative
+    rejector: bool = False  # whether raw's 11th column is a separate rejector's, which reading never mixes in
 
     def calibrated(self, temperature: float) -> np.ndarray:
         return tempered(self.raw, temperature)
@@ -71,7 +73,9 @@ class Scored:
 
     def confidences(self, temperature: float) -> tuple[np.ndarray, np.ndarray]:
         """(confidence of the likeliest digit, whether it is right) for each crop, under ``temperature``."""
-        digits = self.calibrated(temperature)[:, :DIGITS]
+        # The ten digits as reading reports them (``training.calibrate.as_reported``): a rejector's
+        # column left out and the digits summing to 1, then the temperature.
+        digits = tempered(as_reported(self.raw, self.rejector), temperature)[:, :DIGITS]
         return digits.max(axis=1), digits.argmax(axis=1) == self.labels
 
 
@@ -86,16 +90,20 @@ def classifier_section(
     """Print section 1 and 2, adding their figures to ``figures``; return the scored sets for section 3."""
     mnist = load_mnist()
     validation, _ = validation_split(len(mnist.x_train))
+    rejector = classifier.rejector is not None
     sets = {
-        "MNIST validation": Scored(classifier.raw(_as_crops(mnist.x_train[validation])), mnist.y_train[validation]),
-        "MNIST test (report only)": Scored(classifier.raw(_as_crops(mnist.x_test)), mnist.y_test),
+        "MNIST validation": Scored(
+            classifier.raw(_as_crops(mnist.x_train[validation])), mnist.y_train[validation], rejector
+        ),
+        "MNIST test (report only)": Scored(classifier.raw(_as_crops(mnist.x_test)), mnist.y_test, rejector),
     }
     if real is not None:
         for half in ("tune", "check"):
             part = real.half(half)
-            sets[f"real digits, {half} half"] = Scored(classifier.raw(part.crops), part.labels)
+            sets[f"real digits, {half} half"] = Scored(classifier.raw(part.crops), part.labels, rejector)
     t, threshold = classifier.temperature, classifier.reject_not_digit
-    print(f"model: {classifier.model_path} (temperature {t:.3f}, reject at P(not a digit) >= {threshold:.3f})")
+    print(f"model: {classifier.model_path} (temperature {t:.3f}, reject at P(not a digit) >= {threshold:.6g})")
+    print("  (reading drops a digit only where the search also doubts it: calibration's reject_doubt)")
     print("\n1. Accuracy (likeliest digit) and digits rejected as not a digit")
     for name, scored in sets.items():
         rejected = scored.rejected(t, threshold)
