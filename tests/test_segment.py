@@ -85,5 +85,31 @@ def test_a_blurred_small_zero_keeps_its_loop_open_when_enlarged(monkeypatch):
     assert factor > 1 and [len(line) for line in found.lines] == [4]
     assert all(hole_area(blob.mask) > 0 for blob in found.lines[0])
     monkeypatch.setattr(digitsight.segment, "SHARPEN_AMOUNT", 0.0)
+    monkeypatch.setattr(digitsight.segment, "THICK_STROKES", 1.0)  # nor opened by open_valleys: sharpening alone
     unsharpened, _ = segment_small(image)
     assert all(hole_area(blob.mask) == 0 for blob in unsharpened.lines[0])
+
+
+def test_blurred_thick_zeros_get_their_loops_back(monkeypatch):
+    # Strokes a fifth of the digit thick and a photo's blur: the loop binarizes as ink (a 0 read as 1).
+    # Such thick ink has its valleys opened again (THICK_STROKES, open_valleys).
+    image = page(80, 200)
+    for k in range(4):
+        zero(image, 20 + 40 * k, 25, h=32, thickness=6)
+    image = cv2.GaussianBlur(image, (0, 0), 2.0)
+    found = segment(image)
+    assert [len(line) for line in found.lines] == [4]
+    assert all(hole_area(blob.mask) > 0 for blob in found.lines[0])
+    monkeypatch.setattr(digitsight.segment, "THICK_STROKES", 1.0)  # never opened
+    assert all(hole_area(blob.mask) == 0 for blob in segment(image).lines[0])
+
+
+def test_ink_of_mnist_like_thickness_is_not_opened(monkeypatch):
+    image = page(80, 200)
+    for k in range(4):
+        zero(image, 20 + 40 * k, 25, h=32, thickness=2)
+    image = cv2.GaussianBlur(image, (0, 0), 0.5)
+    calls = []
+    monkeypatch.setattr(digitsight.segment, "open_valleys", lambda *args: calls.append(args) or args[1])
+    assert [len(line) for line in segment(image).lines] == [4]
+    assert calls == []

@@ -5,7 +5,8 @@
 2. ``flatten``: subtract a background estimated by a morphological opening wider than
    the strokes, so shadows and gradients vanish;
 3. ``binarize``, with hysteresis: a strong threshold finds the strokes, a weak one keeps
-   their thin or faint parts that touch a strong pixel.
+   their thin or faint parts that touch a strong pixel; ``open_valleys`` takes back the
+   gaps between strokes that a blur filled in, where the strokes came out too thick.
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ STRONG_NOISES = 5
 STRONG_SHARE = 0.5
 WEAK_NOISES = 2.5
 WEAK_SHARE = 0.25
+# ``open_valleys``: a valley between strokes is filled (a grey-level closing) over this many stroke widths, the
+# widest gap a photo's blur closes between two strokes (a loop of an 8, the gap in a 9) ...
+VALLEY_STROKES = 2.0
+# ... and a pixel of the ink lying this fraction of the ink's contrast under the strokes around it, and under the
+# strong threshold, is the blur between them, not ink (synthetic validation, 80 each, dense: 0.25 read 51 of 80,
+# 0.35 49, none 40).
+VALLEY_SHARE = 0.25
 
 
 class Analysis(NamedTuple):
@@ -146,6 +154,52 @@ def binarize(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     texture stays out). ``faint`` is everything above the weak threshold: a faint ruled
     line, which the ink keeps only in pieces where it meets the digits, runs whole there.
     """
+    smooth, levels = _levels(contrast)
+    if levels is None:
+        return _nothing(contrast.shape)
+    median, noise, ink_level = levels
+    strong = smooth > median + max(STRONG_NOISES * noise, STRONG_SHARE * ink_level)
+    weak = (smooth > median + max(WEAK_NOISES * noise, WEAK_SHARE * ink_level)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    keep = np.zeros(count, dtype=np.uint8)
+    keep[np.unique(labels[strong])] = 1
+    keep[0] = 0
+    return keep[labels], weak
+
+
+def open_valleys(contrast: np.ndarray, ink: np.ndarray, stroke: float) -> np.ndarray:
+    """``binarize``'s ink less the valleys between strokes that a photo's blur filled in.
+
+    Blurred, the gap between two strokes close together (an 8's loop, a 9's, the inside of a
+    small 0) stands above the weak threshold and binarizes as ink: the loop fills, an 8 reads
+    1. Such a gap is still darker than the strokes on either side of it: where a grey-level
+    closing over VALLEY_STROKES stroke widths lies VALLEY_SHARE of the ink's contrast above
+    the (smoothed) contrast, and the pixel is under the strong threshold, it is no ink.
+    A stroke's own pixels are never taken (a ridge is its closing), nor its strong core.
+
+    Parameters
+    ----------
+    contrast: ``flatten``'s ink contrast, as given to ``binarize``.
+    ink: ``binarize``'s ink mask (uint8, 1 = ink); not changed.
+    stroke: the strokes' width in pixels of ``contrast``.
+    """
+    smooth, levels = _levels(contrast)
+    size = 2 * int(round(VALLEY_STROKES * stroke / 2)) + 1
+    if levels is None or size < 3:
+        return ink
+    median, noise, ink_level = levels
+    strong = smooth > median + max(STRONG_NOISES * noise, STRONG_SHARE * ink_level)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    closed = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, kernel)
+    valley = (closed - smooth > VALLEY_SHARE * ink_level) & ~strong
+    return np.where(valley, 0, ink).astype(np.uint8)
+
+
+def _levels(contrast: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float] | None]:
+    """The contrast smoothed, and its paper's median, noise deviation and the ink's level above the median.
+
+    The levels are None where nothing stands out of the paper (no ink).
+    """
     smooth = cv2.GaussianBlur(contrast, (3, 3), 0)
     sample = smooth[
         :: max(1, smooth.shape[0] // NOISE_SAMPLE_SIDE),
@@ -155,17 +209,11 @@ def binarize(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     noise = MAD_TO_SIGMA * float(np.median(np.abs(sample - median))) + BINARIZE_NOISE_FLOOR
     candidates = smooth[smooth > median + INK_NOISES * noise]
     if candidates.size == 0 or float(smooth.max()) < MIN_INK_CONTRAST:  # nothing stands out of the paper
-        return _nothing(contrast.shape)
+        return smooth, None
     ink_level = float(np.percentile(candidates, INK_PERCENTILE)) - median
     if ink_level < MIN_INK_CONTRAST:
-        return _nothing(contrast.shape)
-    strong = smooth > median + max(STRONG_NOISES * noise, STRONG_SHARE * ink_level)
-    weak = (smooth > median + max(WEAK_NOISES * noise, WEAK_SHARE * ink_level)).astype(np.uint8)
-    count, labels = cv2.connectedComponents(weak, connectivity=8)
-    keep = np.zeros(count, dtype=np.uint8)
-    keep[np.unique(labels[strong])] = 1
-    keep[0] = 0
-    return keep[labels], weak
+        return smooth, None
+    return smooth, (median, noise, ink_level)
 
 
 def _nothing(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
