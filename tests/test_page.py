@@ -10,6 +10,7 @@ from digitsight.page import (
     GRAIN_MIN_SIGMA,
     Sheet,
     _clockwise_from_top_left,
+    _paint_outside,
     find_desk_bands,
     find_sheet,
     isolate_sheet,
@@ -264,3 +265,28 @@ def test_the_desk_past_a_page_lit_unevenly_is_found():
     cv2.fillConvexPoly(image, np.array([(370, 0), (399, 0), (399, 299), (385, 299)], np.int32), DESK)
     bands = find_desk_bands(image)
     assert bands is not None and bands[150, 395] and not bands[60, 200] and not bands[200, 200]
+
+
+def test_desk_caught_inside_the_outline_is_not_carried_outward():
+    # The outline found on the small copy reaches 2 pixels past the sheet's edge: the paper median along it holds
+    # desk, and carried outward it painted dark blocks that were read as digits.
+    image = np.full((300, 400), DESK, np.uint8)
+    drawn = np.zeros(image.shape, np.uint8)
+    cv2.fillConvexPoly(drawn, np.array([(120, 4), (380, 60), (360, 290), (100, 220)], np.int32), 1)
+    image[drawn.astype(bool)] = PAPER
+    outline = cv2.dilate(drawn, np.ones((5, 5), np.uint8)).astype(bool)
+    painted = _paint_outside(image, outline)
+    assert painted[~outline].min() >= PAPER - 3 * GRAIN_MIN_SIGMA - 10  # paper and its grain, no desk
+    assert np.array_equal(painted[outline], image[outline])
+
+
+def test_a_sheet_seen_whole_needs_less_contrast_than_one_running_off_the_photo():
+    # A dim photo: paper at 113 on a desk at 58, 55 levels (under SURROUND_CONTRAST) and a ratio of 0.51 (over
+    # SURROUND_RATIO). Seen whole, the desk all round it, it is a sheet; the same step running off the photo's
+    # edges (a lit band, a shadow's edge) is not.
+    whole = np.full((440, 600), 58, np.uint8)
+    cv2.fillConvexPoly(whole, CORNERS.astype(np.int32), 113)
+    assert find_sheet(whole) is not None
+    band = np.full((300, 400), 58, np.uint8)
+    band[:, 60:300] = 113  # from the top edge to the bottom one
+    assert find_sheet(band) is None
