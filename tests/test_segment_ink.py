@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from drawn_pages import assert_one_line_of, page, zero
 
-from digitsight.segment import analyse, open_valleys, segment
+from digitsight.segment import analyse, ink_levels, open_valleys, segment
 
 
 def test_polarity_dark_ink_on_paper_and_light_ink_on_board():
@@ -74,11 +74,11 @@ def test_open_valleys_clears_the_dip_between_two_strokes_and_keeps_the_strokes()
     ink[5:15, 10:18] = 1
     expected = ink.copy()
     expected[6:14, 13:15] = 0  # the gap, but where it meets the block's top and bottom (as dim as it there)
-    assert np.array_equal(open_valleys(contrast, ink, stroke=2.0), expected)
+    assert np.array_equal(open_valleys(ink_levels(contrast), ink, stroke=2.0), expected)
 
 
 def test_open_valleys_leaves_a_flat_stroke_whole():
     contrast = np.zeros((20, 40), np.float32)
     contrast[5:15, 10:18] = 200
     ink = (contrast > 0).astype(np.uint8)
-    assert np.array_equal(open_valleys(contrast, ink, stroke=2.0), ink)
+    assert np.array_equal(open_valleys(ink_levels(contrast), ink, stroke=2.0), ink)

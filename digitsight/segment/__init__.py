@@ -31,7 +31,7 @@ from digitsight.normalize import STROKE_BAND, stroke_width
 from digitsight.segment.blob import Blob, Box, Segmentation
 from digitsight.segment.doubts import doubts
 from digitsight.segment.fragments import merge_fragments, reference_height
-from digitsight.segment.ink import Analysis, analyse, binarize, flatten, open_valleys
+from digitsight.segment.ink import Analysis, analyse, binarize, flatten, ink_levels, open_valleys
 from digitsight.segment.lines import SCRAP_HEIGHT, find_lines, group_lines, numbers_of
 from digitsight.segment.rules import remove_long_lines
 
@@ -44,6 +44,7 @@ __all__ = [
     "binarize",
     "flatten",
     "group_lines",
+    "ink_levels",
     "merge_fragments",
     "open_valleys",
     "reference_height",
@@ -91,12 +92,14 @@ def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
     light_on_dark, stroke_small, scale = analysis if analysis is not None else analyse(gray)
     ink_bright = gray if light_on_dark else 255 - gray
     contrast = flatten(ink_bright, stroke_small, scale, relative=not light_on_dark)
-    ink, faint = binarize(contrast)
+    levels = ink_levels(contrast)
+    ink, faint = binarize(contrast, levels)
     ink, removed = remove_long_lines(ink, faint)
     blobs, digit_height = merge_fragments(ink)
-    if blobs and stroke_width(ink) > THICK_STROKES * digit_height:
-        ink = open_valleys(contrast, ink, stroke_small / scale)
-        blobs, digit_height = merge_fragments(ink)
+    if levels is not None and blobs and stroke_width(ink) > THICK_STROKES * digit_height:
+        opened = open_valleys(levels, ink, stroke_small / scale)
+        taken, ink = ink > opened, opened
+        blobs = [_without(blob, taken) for blob in blobs]
     lines, direction = find_lines(blobs, digit_height)
     numbers = numbers_of(lines, direction)
     # A number made of nothing but scraps far shorter than the digits is not writing: it is what
@@ -104,6 +107,16 @@ def segment(gray: np.ndarray, analysis: Analysis | None = None) -> Segmentation:
     numbers = [number for number in numbers if max(b.h for b in number) >= SCRAP_HEIGHT * digit_height]
     notes = doubts(lines, direction, digit_height)
     return Segmentation(numbers, ink, light_on_dark, digit_height, stroke_small / scale, removed, notes)
+
+
+def _without(blob: Blob, taken: np.ndarray) -> Blob:
+    """``blob`` less the pixels ``taken`` from the ink (bool, the image's shape: what ``open_valleys`` took).
+
+    The blobs stay as ``merge_fragments`` made them (a loop opened leaves one digit one blob, and
+    costs no second pass); a mask the opening would empty keeps its ink.
+    """
+    mask = np.where(taken[blob.y : blob.y + blob.h, blob.x : blob.x + blob.w], 0, blob.mask).astype(blob.mask.dtype)
+    return Blob(blob.x, blob.y, blob.w, blob.h, mask) if mask.any() else blob
 
 
 def segment_small(gray: np.ndarray, analysis: Analysis | None = None) -> tuple[Segmentation, float]:

@@ -145,61 +145,21 @@ def flatten(ink_bright: np.ndarray, stroke_small: float, scale: float, relative:
     return contrast
 
 
-def binarize(contrast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ink contrast (float32, background ~ 0) -> binary uint8 masks (1 = ink): (ink, faint).
+class Levels(NamedTuple):
+    """The ink contrast smoothed, and where its paper and ink lie (``ink_levels``)."""
 
-    ``ink`` is found by hysteresis: the parts above the weak threshold that touch a pixel
-    above the strong one. Thresholds are relative to the ink's own contrast (so faint
-    pencil and bold marker both work) and never below a few noise deviations (so paper
-    texture stays out). ``faint`` is everything above the weak threshold: a faint ruled
-    line, which the ink keeps only in pieces where it meets the digits, runs whole there.
-    """
-    smooth, levels = _levels(contrast)
-    if levels is None:
-        return _nothing(contrast.shape)
-    median, noise, ink_level = levels
-    strong = smooth > median + max(STRONG_NOISES * noise, STRONG_SHARE * ink_level)
-    weak = (smooth > median + max(WEAK_NOISES * noise, WEAK_SHARE * ink_level)).astype(np.uint8)
-    count, labels = cv2.connectedComponents(weak, connectivity=8)
-    keep = np.zeros(count, dtype=np.uint8)
-    keep[np.unique(labels[strong])] = 1
-    keep[0] = 0
-    return keep[labels], weak
+    smooth: np.ndarray  # the contrast, Gaussian-smoothed 3x3: what the thresholds apply to
+    median: float  # the paper's level
+    noise: float  # the paper's noise deviation (never under BINARIZE_NOISE_FLOOR)
+    ink: float  # the ink's level above the paper (INK_PERCENTILE of the pixels standing out of it)
+
+    def strong(self) -> np.ndarray:
+        """Where the strong (hysteresis) threshold is passed: the strokes' cores (bool)."""
+        return self.smooth > self.median + max(STRONG_NOISES * self.noise, STRONG_SHARE * self.ink)
 
 
-def open_valleys(contrast: np.ndarray, ink: np.ndarray, stroke: float) -> np.ndarray:
-    """``binarize``'s ink less the valleys between strokes that a photo's blur filled in.
-
-    Blurred, the gap between two strokes close together (an 8's loop, a 9's, the inside of a
-    small 0) stands above the weak threshold and binarizes as ink: the loop fills, an 8 reads
-    1. Such a gap is still darker than the strokes on either side of it: where a grey-level
-    closing over VALLEY_STROKES stroke widths lies VALLEY_SHARE of the ink's contrast above
-    the (smoothed) contrast, and the pixel is under the strong threshold, it is no ink.
-    A stroke's own pixels are never taken (a ridge is its closing), nor its strong core.
-
-    Parameters
-    ----------
-    contrast: ``flatten``'s ink contrast, as given to ``binarize``.
-    ink: ``binarize``'s ink mask (uint8, 1 = ink); not changed.
-    stroke: the strokes' width in pixels of ``contrast``.
-    """
-    smooth, levels = _levels(contrast)
-    size = 2 * int(round(VALLEY_STROKES * stroke / 2)) + 1
-    if levels is None or size < 3:
-        return ink
-    median, noise, ink_level = levels
-    strong = smooth > median + max(STRONG_NOISES * noise, STRONG_SHARE * ink_level)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    closed = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, kernel)
-    valley = (closed - smooth > VALLEY_SHARE * ink_level) & ~strong
-    return np.where(valley, 0, ink).astype(np.uint8)
-
-
-def _levels(contrast: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float] | None]:
-    """The contrast smoothed, and its paper's median, noise deviation and the ink's level above the median.
-
-    The levels are None where nothing stands out of the paper (no ink).
-    """
+def ink_levels(contrast: np.ndarray) -> Levels | None:
+    """``flatten``'s contrast smoothed and measured (``Levels``); None where nothing stands out of the paper."""
     smooth = cv2.GaussianBlur(contrast, (3, 3), 0)
     sample = smooth[
         :: max(1, smooth.shape[0] // NOISE_SAMPLE_SIDE),
@@ -209,11 +169,59 @@ def _levels(contrast: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float
     noise = MAD_TO_SIGMA * float(np.median(np.abs(sample - median))) + BINARIZE_NOISE_FLOOR
     candidates = smooth[smooth > median + INK_NOISES * noise]
     if candidates.size == 0 or float(smooth.max()) < MIN_INK_CONTRAST:  # nothing stands out of the paper
-        return smooth, None
+        return None
     ink_level = float(np.percentile(candidates, INK_PERCENTILE)) - median
     if ink_level < MIN_INK_CONTRAST:
-        return smooth, None
-    return smooth, (median, noise, ink_level)
+        return None
+    return Levels(smooth, median, noise, ink_level)
+
+
+def binarize(contrast: np.ndarray, levels: Levels | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ink contrast (float32, background ~ 0) -> binary uint8 masks (1 = ink): (ink, faint).
+
+    ``ink`` is found by hysteresis: the parts above the weak threshold that touch a pixel
+    above the strong one. Thresholds are relative to the ink's own contrast (so faint
+    pencil and bold marker both work) and never below a few noise deviations (so paper
+    texture stays out). ``faint`` is everything above the weak threshold: a faint ruled
+    line, which the ink keeps only in pieces where it meets the digits, runs whole there.
+    """
+    levels = levels or ink_levels(contrast)
+    if levels is None:
+        return _nothing(contrast.shape)
+    smooth, median, noise, ink_level = levels
+    strong = levels.strong()
+    weak = (smooth > median + max(WEAK_NOISES * noise, WEAK_SHARE * ink_level)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    keep = np.zeros(count, dtype=np.uint8)
+    keep[np.unique(labels[strong])] = 1
+    keep[0] = 0
+    return keep[labels], weak
+
+
+def open_valleys(levels: Levels, ink: np.ndarray, stroke: float) -> np.ndarray:
+    """``binarize``'s ink less the valleys between strokes that a photo's blur filled in.
+
+    Blurred, the gap between two strokes close together (an 8's loop, a 9's, the inside of a
+    small 0) stands above the weak threshold and binarizes as ink: the loop fills, an 8 reads
+    1. Such a gap is still darker than the strokes on either side of it: where a grey-level
+    closing over VALLEY_STROKES stroke widths lies VALLEY_SHARE of the ink's contrast above
+    the smoothed contrast, and the pixel is under the strong threshold, it is no ink.
+    A stroke's own pixels are never taken (a ridge is its own closing), nor its strong core.
+
+    Parameters
+    ----------
+    levels: ``ink_levels`` of the contrast ``ink`` was binarized from.
+    ink: ``binarize``'s ink mask (uint8, 1 = ink); not changed.
+    stroke: the strokes' width in pixels of the contrast.
+    """
+    size = 2 * int(round(VALLEY_STROKES * stroke / 2)) + 1
+    if size < 3:
+        return ink
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    smooth = np.clip(levels.smooth, 0, 255).astype(np.uint8)  # OpenCV's morphology is several times faster on bytes
+    closed = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, kernel)
+    valley = (cv2.subtract(closed, smooth) > VALLEY_SHARE * levels.ink) & ~levels.strong()
+    return np.where(valley, 0, ink).astype(np.uint8)
 
 
 def _nothing(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
