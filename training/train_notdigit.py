@@ -102,14 +102,25 @@ HEAD_BATCH = 256
 NEGATIVE_WEIGHT = 1.0
 
 
+def single_network(classifier: keras.Model) -> keras.Model:
+    """The network a rejector's trunk is built from: an averaged classifier's first network
+    (the branch ``training.train --average-with`` names ``averaged_with``), else the classifier.
+
+    The trunk needs one network's feature maps; two branches' cannot be saved as one trunk.
+    """
+    try:
+        return classifier.get_layer("averaged_with")
+    except ValueError:
+        return classifier
+
+
 def trunk_features(classifier: keras.Model) -> keras.Model:
     """crops (N, 28, 28, 1) -> the classifier's features (N, F): its 14x14 and 7x7 maps pooled, its log-probabilities.
 
     The maps are the last ReLU outputs at each resolution (mean and max over the field:
     the mean says what the crop is mostly made of, the max whether any part looks odd).
-    A single network: the shipped classifier averages two (``training.train --average-with``),
-    so give one network (``--classifier``; the shipped rejector carries the classifier before the averaging, sha256
-    in its report).
+    A single network: where the classifier averages two (``training.train --average-with``, as the
+    shipped one does), ``single_network`` hands over its first, the one the shipped rejector carries.
     """
     relus = [layer for layer in classifier.layers if isinstance(layer, keras.layers.ReLU)]
     mid = [layer for layer in relus if layer.output.shape[1] == 14][-1].output
@@ -257,7 +268,7 @@ def main() -> None:
     if args.limit:
         digits, labels = digits[: args.limit], labels[: args.limit]
     held_out, train = validation_split(len(digits), min(args.validation_digits, len(digits) // 5))
-    trunk = trunk_features(keras.saving.load_model(args.classifier, compile=False))
+    trunk = trunk_features(single_network(keras.saving.load_model(args.classifier, compile=False)))
     mine = rejector_trains_on(np.arange(len(held_out)))
     x, y, w, counts = training_set(args, trunk, digits[train], labels[train], digits[held_out[mine]])
     held_out = held_out[~mine]  # the other half: validation from here on
