@@ -29,6 +29,13 @@ def test_two_digits_stacked_along_a_steep_slant_are_not():
     assert merged([bar(0, 20, 24, 40), bar(28, 0, 8, 40)]) == [False, False]
 
 
+def test_two_digits_along_a_gentle_slant_are_not_but_a_broken_zero_a_little_askew_is():
+    # A 6 and a 4, 20 wide and 40 tall, 4 apart, on a line rising 25 degrees: the 4 stands 8 higher, the union is
+    # 44 wide and 48 tall (1.2 heights). A broken 0's halves, one 4 lower than the other: 44 tall (1.1).
+    assert merged([bar(0, 8, 20, 40), bar(24, 0, 20, 40)]) == [False, False]
+    assert merged([bar(0, 4, 12, 40), bar(16, 0, 12, 40)]) == [True, False]
+
+
 def cut(line: list[Blob]) -> list[bool]:
     """Whether each blob gets candidate cuts (pieces other than the blob whole)."""
     return [len(plan.points) > 2 for plan in plan_line(line, Images(), pairs=False, chains=False)]

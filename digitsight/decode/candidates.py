@@ -40,8 +40,10 @@ PAIR_MAX_ASPECT = 2.0
 MERGE_MAX_ASPECT = 1.3
 MERGE_MAX_GAP = 0.35
 # ... and their union at most this tall: the pieces of one digit lie within its height, while two digits along a
-# steep slant (a 1 beside a 7, one higher than the other) are side by side in x but stacked in y.
-MERGE_MAX_HEIGHT = 1.3
+# slant (a 1 beside a 7, one higher than the other) are side by side in x but stacked in y. 1.15, not 1.3: two
+# digits along a 20-25 degree slant stand 1.2 heights tall together, and a 6 and a 4 were read as one 6 (slanted
+# validation, 300: 276 -> 277; broken, 300, unchanged at 284, its halves' union about one height tall).
+MERGE_MAX_HEIGHT = 1.15
 # A blob of a number of at least ALONE_MIN_BLOBS, with at least this many line heights of space on each side, and at
 # most ALONE_MAX_WIDTH times as wide as the number's median blob, holds one digit and is not cut: digits written
 # this far apart do not touch, and two touching digits are twice as wide as one. A real tuning scan's practice sheet
