@@ -128,8 +128,9 @@ class Sheet:
         return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
-def find_sheet(gray: np.ndarray) -> Sheet | None:
-    """The sheet in ``gray`` (uint8, dark ink on light paper), or None where there clearly is none."""
+def _small_copy(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """``gray`` shrunk to at most SHEET_SIDE and blurred (the sheet's and the desk's outlines are
+    found on it, cheaply and past the paper's grain), and its scale; None for an image under MIN_SIDE."""
     height, width = gray.shape
     if min(height, width) < MIN_SIDE:
         return None
@@ -137,7 +138,16 @@ def find_sheet(gray: np.ndarray) -> Sheet | None:
     small = cv2.resize(
         gray, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
     )
-    small = cv2.GaussianBlur(small, (5, 5), 0)
+    return cv2.GaussianBlur(small, (5, 5), 0), factor
+
+
+def find_sheet(gray: np.ndarray) -> Sheet | None:
+    """The sheet in ``gray`` (uint8, dark ink on light paper), or None where there clearly is none."""
+    copy = _small_copy(gray)
+    if copy is None:
+        return None
+    small, factor = copy
+    height, width = gray.shape
     corners = next((c for c in (_sheet_in(small, r) for r in _regions(small)) if c is not None), None)
     if corners is None:
         return None
@@ -242,14 +252,11 @@ def find_desk_bands(gray: np.ndarray) -> np.ndarray | None:
     soft and bends, a lit band across a page covers much of the image, and a digit touching
     the border is short: none of them is painted over.
     """
-    height, width = gray.shape
-    if min(height, width) < MIN_SIDE:
+    copy = _small_copy(gray)
+    if copy is None:
         return None
-    factor = min(1.0, SHEET_SIDE / max(height, width))
-    small = cv2.resize(
-        gray, (max(1, round(width * factor)), max(1, round(height * factor))), interpolation=cv2.INTER_AREA
-    )
-    small = cv2.GaussianBlur(small, (5, 5), 0)
+    small, _ = copy
+    height, width = gray.shape
     # The page is most of the image: what is as much darker than its median as a desk is (SURROUND_CONTRAST, or
     # SURROUND_RATIO of it in a dim photo) may be desk. (Otsu's level split a page lit unevenly across its middle.)
     median = float(np.median(small))
