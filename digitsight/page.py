@@ -218,9 +218,12 @@ def _levelling(corners: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray,
     mx, my = CORNER_MARGIN * width, CORNER_MARGIN * height
     longest, turn = 0.0, None
     for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
-        on_border = (max(a[0], b[0]) < mx or min(a[0], b[0]) > width - 1 - mx or max(a[1], b[1]) < my) or min(
-            a[1], b[1]
-        ) > height - 1 - my
+        on_border = (
+            max(a[0], b[0]) < mx
+            or min(a[0], b[0]) > width - 1 - mx
+            or max(a[1], b[1]) < my
+            or min(a[1], b[1]) > height - 1 - my
+        )
         if not on_border and np.linalg.norm(b - a) > longest:
             longest = float(np.linalg.norm(b - a))
             turn = (np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])) + 45) % 90 - 45
@@ -276,7 +279,7 @@ def find_desk_bands(gray: np.ndarray) -> np.ndarray | None:
         if not (band & border).any() or band.mean() > EDGE_BAND:
             continue
         desk = float(np.median(small[band]))
-        if paper - desk < SURROUND_CONTRAST and desk > SURROUND_RATIO * paper:
+        if not _desk_under(paper, desk):
             continue
         if _straight_edge(np.argwhere(band & page_side), small.shape):
             bands |= band
@@ -350,9 +353,15 @@ def _lies_on_a_desk(small: np.ndarray, region: np.ndarray) -> bool:
     border = np.concatenate([region[0], region[-1], region[:, 0], region[:, -1]])
     contrast = SURROUND_CONTRAST if border.any() else WHOLE_SHEET_CONTRAST
     sheet, surround = float(np.median(small[region])), float(np.median(small[~region]))
-    if sheet - surround < contrast and surround > SURROUND_RATIO * sheet:
+    if not _desk_under(sheet, surround, contrast):
         return False
     return float(np.mean(~border)) >= SURROUND_BORDER
+
+
+def _desk_under(paper: float, desk: float, contrast: float = SURROUND_CONTRAST) -> bool:
+    """Whether ``desk`` (a median grey level) lies as far under ``paper`` as a desk lies under a sheet:
+    ``contrast`` grey levels, or down to SURROUND_RATIO of the paper's level in a dim photo."""
+    return paper - desk >= contrast or desk <= SURROUND_RATIO * paper
 
 
 def _quadrilateral(region: np.ndarray) -> np.ndarray | None:
