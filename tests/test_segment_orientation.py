@@ -9,7 +9,7 @@ import pytest
 
 from digitsight.segment import group_lines
 from digitsight.segment.blob import Blob
-from digitsight.segment.orientation import LEVEL, writing_direction
+from digitsight.segment.orientation import MIN_TILT, writing_angle
 
 H, W = 40, 24  # each digit's box
 
@@ -26,17 +26,17 @@ def line_of(count: int, start: tuple[float, float], degrees: float, pitch: float
 
 @pytest.mark.parametrize("degrees", [15, 30, 40, -25])
 def test_the_direction_of_a_slanted_line_is_found(degrees):
-    found = writing_direction(line_of(6, (100, 400), degrees), H)
-    assert found.angle == pytest.approx(-degrees, abs=2)  # image y runs down: rising is negative
+    found = writing_angle(line_of(6, (100, 400), degrees), H)
+    assert found == pytest.approx(-degrees, abs=2)  # image y runs down: rising is negative
 
 
-def test_a_level_or_nearly_level_line_keeps_the_images_frame():
-    assert writing_direction(line_of(6, (100, 100), 0), H) is LEVEL
-    assert writing_direction(line_of(6, (100, 100), 6), H) is LEVEL
+def test_a_level_or_nearly_level_line_is_under_the_tilt_that_turns_the_frame():
+    assert abs(writing_angle(line_of(6, (100, 100), 0), H)) < MIN_TILT
+    assert abs(writing_angle(line_of(6, (100, 100), 6), H)) < MIN_TILT
 
 
 def test_too_few_neighbours_give_no_direction():
-    assert writing_direction(line_of(2, (100, 300), 30), H) is LEVEL
+    assert writing_angle(line_of(2, (100, 300), 30), H) is None
 
 
 def test_two_lines_rising_at_35_degrees_are_read_line_by_line_in_order():
@@ -62,7 +62,7 @@ def test_a_direction_read_off_the_pieces_of_a_broken_digit_does_not_scatter_them
         return Blob(x, y, w, h, np.ones((h, w), np.uint8))
 
     six, left, right = blob(22, 59, 45, 39), blob(101, 65, 17, 32), blob(118, 67, 15, 41)
-    assert writing_direction([six, left, right], 39.0).angle == pytest.approx(22.1, abs=0.5)
+    assert writing_angle([six, left, right], 39.0) == pytest.approx(22.1, abs=0.5)
     assert [[b.box for b in n] for n in group_lines([right, six, left], 39.0)] == [[six.box, left.box, right.box]]
 
 
@@ -75,7 +75,7 @@ def test_a_widely_spaced_line_turned_a_little_stays_one_number_in_order():
     t = math.radians(degrees)
     steps = [k * pitch for k in range(5)] + [4 * pitch + wider + k * pitch for k in range(5)]
     line = [digit(60 + s * math.cos(t), 400 - s * math.sin(t)) for s in steps]
-    assert writing_direction(line, H) is LEVEL
+    assert abs(writing_angle(line, H)) < MIN_TILT
     assert [[b.box for b in number] for number in group_lines(line[::-1], H)] == [[b.box for b in line]]
 
 

@@ -58,12 +58,6 @@ class Direction:
 LEVEL = Direction()
 
 
-def writing_direction(blobs: list[Blob], digit_height: float) -> Direction:
-    """The median direction from each blob to its nearest neighbour (``LEVEL`` when under MIN_TILT or unsure)."""
-    angle = writing_angle(blobs, digit_height)
-    return Direction(angle) if angle is not None and abs(angle) >= MIN_TILT else LEVEL
-
-
 def writing_angle(blobs: list[Blob], digit_height: float) -> float | None:
     """The median direction, in degrees, from each blob to its nearest neighbour; None when unsure.
 
