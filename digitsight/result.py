@@ -94,10 +94,12 @@ def make_reading(
     dropped where it is also in doubt: its confidence under ``reject_doubt``, or alone on
     its line (a speck or a patch of photo is seldom beside digits). The warnings say how
     many were. The rejector alone drops too many real digits (1.5% of the reader's crops):
-    a digit beside others and read surely is kept whatever it says. The reading's confidence is the product
-    of its digits' confidences (each the calibrated chance that the digit is right,
-    segmentation included: a pair's digits carry the pair model's P(two digits)) and, for
-    each mark dropped, its P(not a digit): the chance that every decision was right.
+    a digit beside others and read surely is kept whatever it says.
+
+    The reading's confidence is the product of its digits' confidences (each the calibrated
+    chance that the digit is right, segmentation included: a pair's digits carry the pair
+    model's P(two digits)) and, for each mark dropped, its P(not a digit): the chance that
+    every decision was right.
 
     Parameters: ``notes``, what was noticed before (decoding, say); ``size``, the original
     image's width and height; ``reject_at``, 1.0 to keep every digit; ``reject_doubt``,
