@@ -13,6 +13,7 @@ import numpy as np
 
 from digitsight.imaging import load_image
 from digitsight.result import LOW_CONFIDENCE, Reading
+from digitsight.segment.blob import box_overlap
 
 # Box colours by confidence: green when sure, orange when unsure (a warning was raised).
 SURE = (0, 170, 60)
@@ -93,7 +94,7 @@ def _label_spot(
         if left < 0 or top < 0 or left + label_w > width or top + label_h > height:
             continue
         spot = (left, top, label_w, label_h)
-        cover = sum(_overlap(spot, other) for other in boxes) + sum(_overlap(spot, other) for other in taken)
+        cover = sum(box_overlap(spot, other) for other in boxes) + sum(box_overlap(spot, other) for other in taken)
         if cover == 0:
             return left, top
         if best_cover is None or cover < best_cover:
@@ -102,10 +103,3 @@ def _label_spot(
         return best
     # No place fits inside the image (a label larger than the room around the digit): above, clamped.
     return min(max(0, x), max(0, width - label_w)), min(max(0, y - label_h - gap), max(0, height - label_h))
-
-
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
-    """The area two (x, y, w, h) rectangles share."""
-    across = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    down = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return max(0, across) * max(0, down)

@@ -113,3 +113,12 @@ def test_ink_of_mnist_like_thickness_is_not_opened(monkeypatch):
     monkeypatch.setattr(digitsight.segment, "open_valleys", lambda *args: calls.append(args) or args[1])
     assert [len(line) for line in segment(image).lines] == [4]
     assert calls == []
+
+
+def test_box_overlap_is_the_shared_area_of_two_boxes():
+    from digitsight.segment.blob import box_overlap
+
+    assert box_overlap((0, 0, 4, 4), (2, 2, 4, 4)) == 4
+    assert box_overlap((0, 0, 4, 4), (4, 0, 4, 4)) == 0  # touching edges share nothing
+    assert box_overlap((0, 0, 4, 4), (9, 9, 2, 2)) == 0
+    assert box_overlap((0.5, 0, 2, 2), (0, 0, 4, 4)) == 4.0

@@ -52,6 +52,7 @@ from digitsight.nets.digits import Classifier
 from digitsight.normalize import to_mnist
 from digitsight.reading import _processing_image, candidates, load_models
 from digitsight.segment import segment_small
+from digitsight.segment.blob import box_overlap
 from digitsight.synthetic.glyphs import contact_sheet
 from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES
 from training.negatives import LOOKS_LIKE_DIGIT
@@ -89,17 +90,11 @@ def _area(box: Box) -> float:
     return max(0.0, box[2]) * max(0.0, box[3])
 
 
-def _intersection(a: Box, b: Box) -> float:
-    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return max(0.0, w) * max(0.0, h)
-
-
 def _kind_of(box: Box, units: list[Unit]) -> str | None:
     """``"piece"``, ``"union"`` or None (a digit, or a doubtful part of a pair or row) for a candidate's box."""
     covered = 0
     for unit in units:
-        inside = _intersection(box, unit.box)
+        inside = box_overlap(box, unit.box)
         if unit.alone and inside / (_area(box) + _area(unit.box) - inside) >= SAME_BOX:
             return None
         if inside >= 0.9 * _area(box):
@@ -239,7 +234,7 @@ def _stray_ink(loaded: LoadedImage, units: list[Unit]) -> list[tuple[np.ndarray,
         x, y, w, h = (int(v) for v in stats[index, :4])
         if max(w, h) < INK_MIN_SIZE * segmentation.digit_height:
             continue
-        if any(_intersection((x, y, w, h), box) > 0 for box in grown):
+        if any(box_overlap((x, y, w, h), box) > 0 for box in grown):
             continue
         ink.append((to_mnist((labels[y : y + h, x : x + w] == index).astype(np.uint8)), "ink"))
     return ink

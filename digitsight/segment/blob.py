@@ -9,6 +9,13 @@ import numpy as np
 Box = tuple[int, int, int, int]  # x, y, w, h in processing pixels
 
 
+def box_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The area two (x, y, w, h) rectangles share (0 where they do not meet)."""
+    across = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    down = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0, across) * max(0, down)
+
+
 @dataclass
 class Blob:
     """A digit candidate: its box (x, y, w, h) in processing pixels and its own ink mask (h, w)."""
