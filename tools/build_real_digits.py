@@ -23,8 +23,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -44,6 +46,8 @@ SAMPLES = REPO_ROOT.parent / "shared" / "samples"
 FOLDERS = ("realworld", "realworld-dev")
 CACHE = REPO_ROOT / ".cache" / "real_digits" / "crops.npz"
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class RealDigits:
@@ -58,7 +62,7 @@ class RealDigits:
     def half(self, name: str) -> RealDigits:
         """The crops of the ``"tune"`` or ``"check"`` half."""
         keep = self.halves == name
-        return RealDigits(*(getattr(self, f)[keep] for f in ("crops", "labels", "files", "halves", "kinds")))
+        return RealDigits(*(getattr(self, field.name)[keep] for field in fields(self)))
 
 
 def crops_of_image(path: Path, label: str, models: tuple) -> list[tuple[np.ndarray, int]] | None:
@@ -105,15 +109,22 @@ def build(samples: Path = SAMPLES) -> RealDigits:
 
 def load_real_digits(rebuild: bool = False, cache: Path = CACHE, samples: Path = SAMPLES) -> RealDigits | None:
     """The real digit set from ``cache``, built first where absent (or ``rebuild``); None without the samples."""
+    return load_or_build(RealDigits, build, rebuild, cache, samples)
+
+
+def load_or_build(kind: type[T], build: Callable[[Path], T], rebuild: bool, cache: Path, samples: Path) -> T | None:
+    """A set of arrays (``kind``, a dataclass of them) from the .npz ``cache``, made by ``build(samples)``
+    and cached first where the cache is absent (or ``rebuild``); None without the samples."""
+    names = [field.name for field in fields(kind)]
     if cache.is_file() and not rebuild:
         with np.load(cache, allow_pickle=False) as data:
-            return RealDigits(*(data[f] for f in ("crops", "labels", "files", "halves", "kinds")))
+            return kind(*(data[name] for name in names))
     if not (samples / FOLDERS[1] / "labels.csv").is_file():
         return None
-    digits = build(samples)
+    made = build(samples)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, **{f: getattr(digits, f) for f in ("crops", "labels", "files", "halves", "kinds")})
-    return digits
+    np.savez_compressed(cache, **{name: getattr(made, name) for name in names})
+    return made
 
 
 def main(argv: list[str] | None = None) -> int:

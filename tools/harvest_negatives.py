@@ -54,7 +54,7 @@ from digitsight.reading import _processing_image, candidates, load_models
 from digitsight.segment import segment_small
 from digitsight.segment.blob import box_overlap
 from digitsight.synthetic.glyphs import contact_sheet
-from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES
+from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES, load_or_build
 from training.negatives import LOOKS_LIKE_DIGIT
 
 CACHE = REPO_ROOT / ".cache" / "real_negatives.npz"
@@ -269,15 +269,7 @@ def build(samples: Path = SAMPLES) -> RealNegatives:
 
 def load_real_negatives(rebuild: bool = False, cache: Path = CACHE, samples: Path = SAMPLES) -> RealNegatives | None:
     """The real negatives from ``cache``, built first where absent (or ``rebuild``); None without the samples."""
-    if cache.is_file() and not rebuild:
-        with np.load(cache, allow_pickle=False) as data:
-            return RealNegatives(data["crops"], data["kinds"], data["files"])
-    if not (samples / FOLDERS[1] / "labels.csv").is_file():
-        return None
-    negatives = build(samples)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, crops=negatives.crops, kinds=negatives.kinds, files=negatives.files)
-    return negatives
+    return load_or_build(RealNegatives, build, rebuild, cache, samples)
 
 
 def main(argv: list[str] | None = None) -> int:
