@@ -10,6 +10,7 @@ from digitsight.page import (
     GRAIN_MIN_SIGMA,
     Sheet,
     _clockwise_from_top_left,
+    _edges_step_down,
     _paint_outside,
     find_desk_bands,
     find_sheet,
@@ -290,3 +291,39 @@ def test_a_sheet_seen_whole_needs_less_contrast_than_one_running_off_the_photo()
     band = np.full((300, 400), 58, np.uint8)
     band[:, 60:300] = 113  # from the top edge to the bottom one
     assert find_sheet(band) is None
+
+
+def lamp_lit_sheet() -> tuple[np.ndarray, np.ndarray]:
+    """A long sheet turned on a desk lit by a lamp at the bottom left, and its corners.
+
+    The lit desk there (83) is brighter than the sheet's far end (64): Otsu's bright region
+    holds both, and its outline is no quadrilateral (synthetic validation, sheet_on_desk 163).
+    """
+    corners = np.array([(150, 40), (560, 170), (530, 260), (120, 130)])
+    height, width = 300, 640
+    x, y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    light = np.clip(1.4 - 1.4 * x / width + 0.6 * (y / height - 0.5), 0.25, 2)
+    sheet = cv2.fillConvexPoly(np.zeros((height, width), np.uint8), corners.astype(np.int32), 1).astype(bool)
+    image = np.clip(np.where(sheet, 140 * light, 50 * light), 0, 255).astype(np.uint8)
+    for k in range(4):
+        zero(image, 250 + 50 * k, 110 + 15 * k, h=30)
+    return image, corners
+
+
+def test_a_sheet_beside_a_desk_lit_as_brightly_as_its_far_end_is_found_from_its_lit_paper():
+    image, corners = lamp_lit_sheet()
+    assert image[290, 5] > image[255, 525]  # the premise: the lit desk outshines the sheet's far end
+    sheet = find_sheet(image)
+    assert sheet is not None
+    found = sorted(map(tuple, np.round(sheet.corners).astype(int)))
+    for got, want in zip(found, sorted(map(tuple, corners)), strict=True):
+        assert abs(got[0] - want[0]) <= 8 and abs(got[1] - want[1]) <= 8, (found, corners)
+
+
+def test_a_shadow_edge_across_a_sheet_is_no_edge_of_it():
+    # The lit part of a sheet with a shadow across its right side is a quadrilateral too, but across its right
+    # edge the light only dims (a shadow taking 20%), where across a sheet's own edges it falls to the desk.
+    image = shadowed(sheet_on_desk(), 320, 0.2)
+    lit_part = np.array([(90, 60), (320, 79), (320, 368), (70, 350)], np.float64)
+    assert _edges_step_down(image, CORNERS.astype(np.float64))
+    assert not _edges_step_down(image, lit_part)
