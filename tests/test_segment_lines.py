@@ -170,3 +170,36 @@ def test_a_dense_page_keeps_every_line_whole_and_in_order(turn):
     shuffled = [blob for row in rows for blob in row]
     np.random.default_rng(0).shuffle(shuffled)
     assert [[b.box for b in n] for n in group_lines(shuffled, 24.0)] == [[b.box for b in row] for row in rows]
+
+
+def _boxes(*spec: tuple[int, int, int, int]) -> list[Blob]:
+    return [Blob(x, y, w, h, np.ones((h, w), np.uint8)) for x, y, w, h in spec]
+
+
+def test_a_digit_written_low_in_a_gap_of_the_line_stays_in_it():
+    # Validation uneven 048, "70975640": the 0 written half a height below the 7 before it
+    # started a line of its own, and its gap split the rest ("7 975640 0").
+    line = _boxes((72, 91, 37, 45), (136, 114, 39, 48), (197, 98, 35, 43), (246, 90, 46, 47))
+    line += _boxes((317, 66, 54, 50), (391, 57, 28, 43), (436, 70, 34, 43), (488, 69, 39, 50))
+    assert [[b.box for b in n] for n in group_lines(line[::-1], 44.0)] == [[b.box for b in line]]
+
+
+def test_a_last_digit_written_low_stays_at_the_end_of_the_line():
+    # Validation uneven 045, "232444": the last 4 sits 0.85 heights below the one before, just after it.
+    line = _boxes((40, 39, 32, 53), (112, 24, 35, 51), (171, 45, 53, 51), (250, 50, 37, 49), (308, 47, 45, 47))
+    line += _boxes((377, 88, 56, 52))
+    assert [[b.box for b in n] for n in group_lines(line, 51.0)] == [[b.box for b in line]]
+
+
+def test_a_digit_on_the_next_line_in_a_gap_of_a_spaced_line_stays_on_its_own():
+    # A widely spaced line, and 1.4 heights below it, in one of its gaps, a digit of the next line.
+    line = [_box(10 + 80 * k, 100) for k in range(4)]
+    below = _box(130, 156)
+    assert [[b.box for b in n] for n in group_lines([*line, below], 40.0)] == [[b.box for b in line], [below.box]]
+
+
+def test_a_digit_below_a_digit_of_the_line_stays_on_its_own():
+    # 0.9 heights below one of the line's digits, overlapping it along the line: a line of its own.
+    line = [_box(10 + 34 * k, 100) for k in range(4)]
+    below = _box(46, 136)
+    assert [[b.box for b in n] for n in group_lines([*line, below], 40.0)] == [[b.box for b in line], [below.box]]

@@ -37,6 +37,12 @@ STRAY_HEIGHT = 0.8
 # A page needs a line of at least this many blobs before a lone short mark is called stray: a column of single
 # digits, written at sizes from half to the whole of the tallest (a real tuning scan), has no writing to compare with.
 STRAY_COMPANY = 3
+# A digit alone on its line that sits in the gap of a line of digits (or just past its end), no further across from
+# its neighbours there than this many heights, was written low or high in that line: uneven baselines put two
+# neighbours up to 0.85 heights apart (validation uneven 045, 048: "232444" read "23244 4", "70975640" "7 975640
+# 0"), while a digit on the next line stands at least 1.4 heights below (synthetic lines are 1.5 heights apart or
+# more; real pages further).
+LONE_REACH = 1.0
 
 
 def group_lines(blobs: list[Blob], digit_height: float) -> list[list[Blob]]:
@@ -62,7 +68,9 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
     digits, each in the line of the digit nearest it, so that a scrap below a line does not
     start a line of its own that the next digit joins.
     A line of one blob far shorter than the digits of a line of a few (STRAY_HEIGHT,
-    STRAY_COMPANY) is a stray mark, and dropped.
+    STRAY_COMPANY) is a stray mark, and dropped; a digit alone on its line that fits in a
+    gap of another line, or just past its end, and stands within LONE_REACH heights of its
+    neighbours there, was written low or high in that line, and joins it.
     """
     digits, scraps = [], []
     for blob in blobs:
@@ -79,6 +87,7 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
     lines = _join_broken(lines, direction)
     _place_scraps(lines, scraps, direction)
     lines = _without_strays(lines)
+    lines = _adopt_lone_digits(lines, direction)
     lines.sort(key=lambda line: float(np.mean([direction.across(b) for b in line])))
     return lines, direction
 
@@ -90,6 +99,54 @@ def _without_strays(lines: list[list[Blob]]) -> list[list[Blob]]:
         return lines
     least = STRAY_HEIGHT * float(np.median(company))
     return [line for line in lines if len(line) > 1 or line[0].h >= least]
+
+
+def _adopt_lone_digits(lines: list[list[Blob]], direction: Direction) -> list[list[Blob]]:
+    """``lines`` with each line of one digit that was written low or high in another (``_host``) moved into it."""
+    kept: list[list[Blob]] = []
+    for line in lines:
+        if len(line) == 1:
+            host = _host(line[0], [other for other in lines if len(other) > 1], direction)
+            if host is not None:
+                host.append(line[0])
+                host.sort(key=direction.along)
+                continue
+        kept.append(line)
+    return kept
+
+
+def _host(blob: Blob, lines: list[list[Blob]], direction: Direction) -> list[Blob] | None:
+    """The line ``blob`` (a digit alone on its line) belongs in, if any; None where it stands on a line of its own.
+
+    It belongs in a line where it fits between two neighbours along the writing (overlapping
+    neither by more than JOIN_BACKSTEP heights) or follows or precedes its end within JOIN_GAP
+    heights, and stands within LONE_REACH heights of those neighbours across it; of several,
+    the nearest across. A digit directly below or above one of the line's is on another line;
+    a mark shorter than STRAY_HEIGHT of the line's digits is no digit of it (a scrap, a speck).
+    """
+    best, best_offset = None, None
+    for line in lines:
+        typical = float(np.median([b.h for b in line]))
+        if blob.h < STRAY_HEIGHT * typical:
+            continue
+        height = max(blob.h, typical)
+        at = direction.along(blob)
+        before = max((b for b in line if direction.along(b) < at), key=direction.along, default=None)
+        after = min((b for b in line if direction.along(b) >= at), key=direction.along, default=None)
+        gaps = [_along_gap(before, blob, direction)] if before is not None else []
+        gaps += [_along_gap(blob, after, direction)] if after is not None else []
+        if min(gaps) < -JOIN_BACKSTEP * height or (len(gaps) == 1 and gaps[0] > JOIN_GAP * height):
+            continue
+        neighbours = [b for b in (before, after) if b is not None]
+        offset = min(abs(direction.across(b) - direction.across(blob)) for b in neighbours)
+        if offset <= LONE_REACH * height and (best_offset is None or offset < best_offset):
+            best, best_offset = line, offset
+    return best
+
+
+def _along_gap(first: Blob, second: Blob, direction: Direction) -> float:
+    """The space along the writing from ``first``'s box to ``second``'s (negative where they overlap)."""
+    return (direction.along(second) - second.w / 2) - (direction.along(first) + first.w / 2)
 
 
 def _better(tilted: list[list[Blob]], level: list[list[Blob]], direction: Direction) -> bool:
