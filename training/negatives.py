@@ -14,7 +14,9 @@ dependency) and of procedural textures.
 
 A piece of a digit can be a digit (the stem of a 7 is a 1): where a piece, pair or stroke
 reads as a digit with at least LOOKS_LIKE_DIGIT to the shipped classifier, it is left
-out, so that the new class never teaches the model to reject a real digit's shape.
+out, so that the new class never teaches the model to reject a real digit's shape. Training
+may also cap the share of its digit's ink a piece keeps (``make_negatives(piece_max_ink=...)``:
+a piece that keeps most of a digit is much of that digit); the measuring sets keep every cut.
 
 Three disjoint sets: ``training`` (training digits, photos PHOTOS_TRAIN), ``validation``
 (held-out validation digits, the same photos: thresholds are chosen on it) and
@@ -229,9 +231,12 @@ def _binary_digit(digit: np.ndarray) -> np.ndarray:
     return (cv2.resize(digit, (84, 84), interpolation=cv2.INTER_LINEAR) >= 128).astype(np.uint8)
 
 
-def digit_piece(rng: np.random.Generator, digit: np.ndarray) -> np.ndarray:
-    """A piece of a digit: its left or right part, top or bottom part, or a corner, as a bad cut leaves it."""
-    mask = _binary_digit(digit)
+# Cuts drawn for one piece before ``digit_piece`` gives up on its ink limit and keeps the smallest piece.
+PIECE_TRIES = 20
+
+
+def _cut(rng: np.random.Generator, mask: np.ndarray) -> np.ndarray:
+    """One bad cut of a binary digit ``mask``: its left or right part, top or bottom part, or a corner."""
     ys, xs = np.nonzero(mask)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     share = rng.uniform(0.25, 0.6)
@@ -244,6 +249,24 @@ def digit_piece(rng: np.random.Generator, digit: np.ndarray) -> np.ndarray:
         return mask[:cut] if rng.random() < 0.5 else mask[cut:]
     cy, cx = int(top + 0.5 * (bottom - top)), int(left + 0.5 * (right - left))
     return mask[:cy, :cx] if rng.random() < 0.5 else mask[cy:, cx:]
+
+
+def digit_piece(rng: np.random.Generator, digit: np.ndarray, max_ink: float = 1.0) -> np.ndarray:
+    """A piece of a digit, as a bad cut leaves it (``_cut``), holding at most ``max_ink`` of the digit's ink.
+
+    A piece that keeps most of a digit's ink is much of that digit: ``max_ink`` under 1 draws
+    cuts again (at most PIECE_TRIES, then the smallest piece drawn) until one holds less.
+    """
+    mask = _binary_digit(digit)
+    ink = mask.sum()
+    smallest = None
+    for _ in range(PIECE_TRIES):
+        piece = _cut(rng, mask)
+        if piece.sum() <= max_ink * ink:
+            return piece
+        if smallest is None or piece.sum() < smallest.sum():
+            smallest = piece
+    return smallest
 
 
 def _ink_columns(mask: np.ndarray) -> np.ndarray:
@@ -284,7 +307,12 @@ MAY_LOOK_LIKE_DIGITS = {"piece", "pair", "stroke", "arc", "scribble"}
 
 
 def make_negatives(
-    count: int, seed: int, digits: np.ndarray, photos: tuple[str, ...], classifier: object | None = None
+    count: int,
+    seed: int,
+    digits: np.ndarray,
+    photos: tuple[str, ...],
+    classifier: object | None = None,
+    piece_max_ink: float = 1.0,
 ) -> tuple[np.ndarray, list[str]]:
     """``count`` negatives as uint8 28x28 crops (white on black) and the kind of each.
 
@@ -299,11 +327,14 @@ def make_negatives(
         Anything with ``probabilities(crops) -> (N, >=10)``: a candidate of a kind in
         MAY_LOOK_LIKE_DIGITS it reads as a digit with LOOKS_LIKE_DIGIT or more is dropped.
         None keeps every candidate.
+    piece_max_ink:
+        The largest share of its digit's ink a piece may hold (``digit_piece``); 1 (the
+        measuring sets) keeps every cut.
     """
     rng = np.random.default_rng(seed)
     pictures = Photos(photos)
     draws: dict[str, Draw] = {
-        "piece": lambda r: digit_piece(r, digits[int(r.integers(len(digits)))]),
+        "piece": lambda r: digit_piece(r, digits[int(r.integers(len(digits)))], piece_max_ink),
         "pair": lambda r: digit_pair(r, digits[int(r.integers(len(digits)))], digits[int(r.integers(len(digits)))]),
         "stroke": stroke,
         "arc": arc,
