@@ -191,6 +191,24 @@ def test_a_last_digit_written_low_stays_at_the_end_of_the_line():
     assert [[b.box for b in n] for n in group_lines(line, 51.0)] == [[b.box for b in line]]
 
 
+def test_a_line_whose_digits_rise_and_fall_by_turns_stays_one_line():
+    # Validation uneven 326, "450811": 4 5 and 8 low, 0 1 1 high, 0.6-0.7 heights apart in turns;
+    # chained, they made two lines ("0 11 45 8").
+    line = _boxes((43, 78, 39, 45), (104, 77, 33, 44), (161, 47, 44, 47), (229, 60, 39, 52))
+    line += _boxes((289, 28, 13, 46), (314, 38, 20, 42))
+    assert [[b.box for b in n] for n in group_lines(line, 45.5)] == [[b.box for b in line]]
+
+
+def test_two_lines_whose_digits_take_turns_stay_apart():
+    # Two widely spaced lines, 1.4 heights apart, the second's digits in the first's gaps.
+    first = [_box(10 + 80 * k, 100) for k in range(4)]
+    second = [_box(50 + 80 * k, 156) for k in range(3)]
+    assert [[b.box for b in n] for n in group_lines([*second, *first], 40.0)] == [
+        [b.box for b in first],
+        [b.box for b in second],
+    ]
+
+
 def test_a_digit_on_the_next_line_in_a_gap_of_a_spaced_line_stays_on_its_own():
     # A widely spaced line, and 1.4 heights below it, in one of its gaps, a digit of the next line.
     line = [_box(10 + 80 * k, 100) for k in range(4)]

@@ -7,6 +7,8 @@ image's own frame.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from digitsight.segment.blob import Blob
@@ -37,10 +39,10 @@ STRAY_HEIGHT = 0.8
 # A page needs a line of at least this many blobs before a lone short mark is called stray: a column of single
 # digits, written at sizes from half to the whole of the tallest (a real tuning scan), has no writing to compare with.
 STRAY_COMPANY = 3
-# A digit alone on its line that sits in the gap of a line of digits (or just past its end), no further across from
-# its neighbours there than this many heights, was written low or high in that line: uneven baselines put two
-# neighbours up to 0.85 heights apart (validation uneven 045, 048: "232444" read "23244 4", "70975640" "7 975640
-# 0"), while a digit on the next line stands at least 1.4 heights below (synthetic lines are 1.5 heights apart or
+# Two lines whose digits take turns along the writing, each no further across from the one before than this many
+# heights, are one line written unevenly: uneven baselines put two neighbours up to 0.85 heights apart
+# (validation uneven 045, 048: "232444" read "23244 4", "70975640" "7 975640 0"; 326: "450811" read "0 11 45 8"),
+# while a digit on the next line stands at least 1.4 heights below (synthetic lines are 1.5 heights apart or
 # more; real pages further).
 LONE_REACH = 1.0
 
@@ -68,9 +70,9 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
     digits, each in the line of the digit nearest it, so that a scrap below a line does not
     start a line of its own that the next digit joins.
     A line of one blob far shorter than the digits of a line of a few (STRAY_HEIGHT,
-    STRAY_COMPANY) is a stray mark, and dropped; a digit alone on its line that fits in a
-    gap of another line, or just past its end, and stands within LONE_REACH heights of its
-    neighbours there, was written low or high in that line, and joins it.
+    STRAY_COMPANY) is a stray mark, and dropped. Two lines whose digits take turns along the
+    writing, each within LONE_REACH heights of the one before (a digit written low in the
+    gap of a line, or a line whose digits rise and fall by turns), are one (``_interleave``).
     """
     digits, scraps = [], []
     for blob in blobs:
@@ -87,7 +89,7 @@ def find_lines(blobs: list[Blob], digit_height: float) -> tuple[list[list[Blob]]
     lines = _join_broken(lines, direction)
     _place_scraps(lines, scraps, direction)
     lines = _without_strays(lines)
-    lines = _adopt_lone_digits(lines, direction)
+    lines = _join_interleaved(lines, direction)
     lines.sort(key=lambda line: float(np.mean([direction.across(b) for b in line])))
     return lines, direction
 
@@ -101,47 +103,46 @@ def _without_strays(lines: list[list[Blob]]) -> list[list[Blob]]:
     return [line for line in lines if len(line) > 1 or line[0].h >= least]
 
 
-def _adopt_lone_digits(lines: list[list[Blob]], direction: Direction) -> list[list[Blob]]:
-    """``lines`` with each line of one digit that was written low or high in another (``_host``) moved into it."""
-    kept: list[list[Blob]] = []
-    for line in lines:
-        if len(line) == 1:
-            host = _host(line[0], [other for other in lines if len(other) > 1], direction)
-            if host is not None:
-                host.append(line[0])
-                host.sort(key=direction.along)
-                continue
-        kept.append(line)
-    return kept
+def _join_interleaved(lines: list[list[Blob]], direction: Direction) -> list[list[Blob]]:
+    """``lines`` with each two that are one line written unevenly (``_interleave``) joined, until none are."""
+    lines = [sorted(line, key=direction.along) for line in lines]
+    joined = True
+    while joined:
+        joined = False
+        for i, j in itertools.combinations(range(len(lines)), 2):
+            if _interleave(lines[i], lines[j], direction):
+                lines[i] = sorted(lines[i] + lines.pop(j), key=direction.along)
+                joined = True
+                break
+    return lines
 
 
-def _host(blob: Blob, lines: list[list[Blob]], direction: Direction) -> list[Blob] | None:
-    """The line ``blob`` (a digit alone on its line) belongs in, if any; None where it stands on a line of its own.
+def _interleave(first: list[Blob], second: list[Blob], direction: Direction) -> bool:
+    """Whether ``first`` and ``second`` (each in order along the writing) are one line whose digits rise and fall.
 
-    It belongs in a line where it fits between two neighbours along the writing (overlapping
-    neither by more than JOIN_BACKSTEP heights) or follows or precedes its end within JOIN_GAP
-    heights, and stands within LONE_REACH heights of those neighbours across it; of several,
-    the nearest across. A digit directly below or above one of the line's is on another line;
-    a mark shorter than STRAY_HEIGHT of the line's digits is no digit of it (a scrap, a speck).
+    Taken together in order along the writing, wherever a digit of one follows a digit of
+    the other it overlaps it along the writing by at most JOIN_BACKSTEP heights, starts
+    at most JOIN_GAP heights after it, and stands within LONE_REACH heights of it across
+    the writing. Digits of two lines of writing stand 1.5 heights apart or more; a digit
+    directly below another is on the next line. A line of one mark shorter than STRAY_HEIGHT
+    of the other's digits (a scrap, a speck) is no digit of it.
     """
-    best, best_offset = None, None
-    for line in lines:
-        typical = float(np.median([b.h for b in line]))
-        if blob.h < STRAY_HEIGHT * typical:
+    for alone, other in ((first, second), (second, first)):
+        if len(alone) == 1 and alone[0].h < STRAY_HEIGHT * float(np.median([b.h for b in other])):
+            return False
+    tagged = sorted([(direction.along(b), 0, b) for b in first] + [(direction.along(b), 1, b) for b in second])
+    crossings = 0
+    for (_, line_a, a), (_, line_b, b) in itertools.pairwise(tagged):
+        if line_a == line_b:
             continue
-        height = max(blob.h, typical)
-        at = direction.along(blob)
-        before = max((b for b in line if direction.along(b) < at), key=direction.along, default=None)
-        after = min((b for b in line if direction.along(b) >= at), key=direction.along, default=None)
-        gaps = [_along_gap(before, blob, direction)] if before is not None else []
-        gaps += [_along_gap(blob, after, direction)] if after is not None else []
-        if min(gaps) < -JOIN_BACKSTEP * height or (len(gaps) == 1 and gaps[0] > JOIN_GAP * height):
-            continue
-        neighbours = [b for b in (before, after) if b is not None]
-        offset = min(abs(direction.across(b) - direction.across(blob)) for b in neighbours)
-        if offset <= LONE_REACH * height and (best_offset is None or offset < best_offset):
-            best, best_offset = line, offset
-    return best
+        crossings += 1
+        height = max(a.h, b.h)
+        gap = _along_gap(a, b, direction)
+        if not -JOIN_BACKSTEP * height <= gap <= JOIN_GAP * height:
+            return False
+        if abs(direction.across(a) - direction.across(b)) > LONE_REACH * height:
+            return False
+    return crossings > 0
 
 
 def _along_gap(first: Blob, second: Blob, direction: Direction) -> float:
