@@ -221,3 +221,12 @@ def test_a_digit_below_a_digit_of_the_line_stays_on_its_own():
     line = [_box(10 + 34 * k, 100) for k in range(4)]
     below = _box(46, 136)
     assert [[b.box for b in n] for n in group_lines([*line, below], 40.0)] == [[b.box for b in line], [below.box]]
+
+
+def test_blobs_at_one_place_along_the_writing_are_grouped_without_error():
+    # Two lines, each with two blobs centred at the same place along it (a digit and a piece
+    # of it): ordering them must not compare the blobs themselves.
+    top = [_box(10, 100), _box(10, 100, h=30), _box(44, 100)]
+    bottom = [_box(10, 170), _box(10, 170, h=30), _box(44, 170)]
+    lines, _ = find_lines(top + bottom, 40.0)
+    assert sorted(len(line) for line in lines) == [3, 3]

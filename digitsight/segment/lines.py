@@ -130,7 +130,8 @@ def _interleave(first: list[Blob], second: list[Blob], direction: Direction) -> 
     for alone, other in ((first, second), (second, first)):
         if len(alone) == 1 and alone[0].h < STRAY_HEIGHT * float(np.median([b.h for b in other])):
             return False
-    tagged = sorted([(direction.along(b), 0, b) for b in first] + [(direction.along(b), 1, b) for b in second])
+    tagged = [(direction.along(b), 0, b) for b in first] + [(direction.along(b), 1, b) for b in second]
+    tagged.sort(key=lambda item: item[:2])  # blobs themselves do not compare
     crossings = 0
     for (_, line_a, a), (_, line_b, b) in itertools.pairwise(tagged):
         if line_a == line_b:
