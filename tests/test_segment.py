@@ -8,7 +8,15 @@ import pytest
 from drawn_pages import assert_one_line_of, page, zero
 
 import digitsight.segment
-from digitsight.segment import SMALL_DIGIT, UPSCALE_TO, analyse, segment, segment_small, sharpened
+from digitsight.segment import (
+    SMALL_DIGIT,
+    THICK_SMALL_DIGIT,
+    UPSCALE_TO,
+    analyse,
+    segment,
+    segment_small,
+    sharpened,
+)
 
 
 def test_digits_found_in_order_with_their_boxes():
@@ -49,6 +57,27 @@ def test_digits_just_above_the_small_size_are_not_enlarged():
     image = page(80, 220)
     for k in range(4):
         zero(image, 20 + 45 * k, 20, h=SMALL_DIGIT + 4, thickness=2)
+    found, factor = segment_small(image)
+    assert factor == 1.0 and [len(line) for line in found.lines] == [4]
+
+
+def test_thick_digits_just_above_the_small_size_are_enlarged():
+    # Drawn this size with thin strokes they are left (above); with strokes over THICK_STROKES of their height
+    # (a blur fills such loops) they are enlarged too.
+    image = page(80, 220)
+    for k in range(4):
+        zero(image, 20 + 45 * k, 20, h=SMALL_DIGIT, thickness=6)
+    first = segment(image)
+    assert SMALL_DIGIT <= first.digit_height < THICK_SMALL_DIGIT
+    found, factor = segment_small(image)
+    assert factor == pytest.approx(UPSCALE_TO / first.digit_height)
+    assert [len(line) for line in found.lines] == [4]
+
+
+def test_thick_digits_of_a_common_size_are_not_enlarged():
+    image = page(120, 320)
+    for k in range(4):
+        zero(image, 30 + 60 * k, 30, h=int(THICK_SMALL_DIGIT) + 2, thickness=9)
     found, factor = segment_small(image)
     assert factor == 1.0 and [len(line) for line in found.lines] == [4]
 

@@ -55,8 +55,8 @@ __all__ = [
 ]
 
 # Digits shorter than this many pixels lose strokes to binarization and shape to the 28-pixel crops: the image is
-# enlarged (smoothly) and segmented again. (Digits of 26-31 pixels are left: two real tuning photos, d_015 and
-# d_029, read worse enlarged, and the synthetic ones gain little.) ...
+# enlarged (smoothly) and segmented again. (Digits of 26-31 pixels are left unless their strokes are thick,
+# THICK_SMALL_DIGIT: two real tuning photos, d_015 and d_029, read worse enlarged.) ...
 SMALL_DIGIT = 26
 # ... to bring them to this height: a digit's mask enlarged to 40 keeps more of its shape than at 32 (synthetic
 # validation, 100 each: small 74 -> 87, dense 48 -> 55) ...
@@ -66,6 +66,12 @@ UPSCALE_TO = 40
 MAX_UPSCALE = 3.0
 MIN_UPSCALE = 1.25
 UPSCALE_MAX_PIXELS = 1_200_000
+# Digits from SMALL_DIGIT up to this tall are enlarged too where their own strokes are thick (THICK_STROKES of their
+# height, the median over the blobs): a blur has filled their loops, and enlarged and sharpened they open (a 9 read
+# 7, a 2 read 8). UPSCALE_TO / MIN_UPSCALE: taller digits would not be enlarged anyway. The blobs' strokes, not the
+# whole ink's: a phone's shadow edge is thick ink too, and the thin pencil digits beside it (d_015) read worse
+# enlarged. Synthetic validation, small: 544 -> 547 of 600 (with VALLEY_SHARE 0.20: 550; 600-899: 268 -> 274).
+THICK_SMALL_DIGIT = UPSCALE_TO / MIN_UPSCALE
 # The enlarged image is sharpened (unsharp masking: the image plus SHARPEN_AMOUNT times its difference from itself
 # blurred by SHARPEN_SIGMA of the original's pixels) before it is binarized. A small digit's strokes are a pixel or
 # two of a photo's blur wide: enlarged smooth, the blur's halo passes for ink, strokes come out a fifth of the digit
@@ -120,19 +126,32 @@ def _without(blob: Blob, taken: np.ndarray) -> Blob:
 
 
 def segment_small(gray: np.ndarray, analysis: Analysis | None = None) -> tuple[Segmentation, float]:
-    """``segment``, again on the image enlarged where the digits are small (SMALL_DIGIT); and the enlargement.
+    """``segment``, again on the image enlarged where the digits are small; and the enlargement.
+
+    Small: under SMALL_DIGIT pixels tall, or under THICK_SMALL_DIGIT with strokes thicker than
+    THICK_STROKES of their height (``_small_digits``).
 
     The enlarged image is sharpened (``sharpened``) before it is segmented. Returns the
     segmentation (in the enlarged image's pixels) and the factor (1.0 where not enlarged).
     """
     found = segment(gray, analysis)
-    if not found.lines or found.digit_height >= SMALL_DIGIT:
+    if not found.lines or not _small_digits(found):
         return found, 1.0
     factor = min(MAX_UPSCALE, UPSCALE_TO / found.digit_height, math.sqrt(UPSCALE_MAX_PIXELS / gray.size))
     if factor < MIN_UPSCALE:
         return found, 1.0
     enlarged = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
     return segment(sharpened(enlarged, SHARPEN_SIGMA * factor, SHARPEN_AMOUNT)), factor
+
+
+def _small_digits(found: Segmentation) -> bool:
+    """Whether ``found``'s digits are small enough to be segmented again enlarged (SMALL_DIGIT, THICK_SMALL_DIGIT)."""
+    height = found.digit_height
+    if height < SMALL_DIGIT:
+        return True
+    if height >= THICK_SMALL_DIGIT:
+        return False
+    return float(np.median([stroke_width(blob.mask) for line in found.lines for blob in line])) > THICK_STROKES * height
 
 
 def sharpened(gray: np.ndarray, sigma: float, amount: float = SHARPEN_AMOUNT) -> np.ndarray:
