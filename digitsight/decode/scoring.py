@@ -66,7 +66,7 @@ def best_reading(
     if entry.pair is not None and pairs is not None:
         i = entry.pair
         log = np.log(np.maximum(FLOOR, [pairs.count[i, TWO_DIGITS], pairs.first[i].max(), pairs.second[i].max()]))
-        two = float(log.sum()) - 2 * weights.piece_cost
+        two = float(log.sum()) - 2 * weights.piece_cost - weights.pair_cost
     return (two, PAIR) if two > one else (one, DIGIT)
 
 
