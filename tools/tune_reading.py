@@ -84,7 +84,7 @@ def number_read(image: Seen, weights: Weights, classifier: Classifier) -> str:
 
     ``result.make_reading`` drops a digit read from one crop whose P(not a digit) reaches the
     classifier's ``reject_not_digit`` where its calibrated confidence is under ``reject_doubt``
-    or it is alone on its line; a pair's or a row's digits are never dropped.
+    or it is alone on its line; a pair's or a row's digits (P(not a digit) 0) reach no threshold above 0.
     """
     seen = image.candidates
     choice = choose(seen, weights)
