@@ -7,7 +7,15 @@ import numpy as np
 from drawn_pages import INK, assert_boxes_match, assert_one_line_of, page, zero
 
 from digitsight.segment import merge_fragments, segment
-from digitsight.segment.fragments import scribble
+from digitsight.segment.blob import union_box
+from digitsight.segment.fragments import (
+    _belong_together,
+    _columns_shared,
+    _may_belong_together,
+    _merge,
+    _skipped_stroke,
+    scribble,
+)
 
 
 def test_detached_bar_of_a_five_is_merged():
@@ -153,3 +161,58 @@ def test_scribble_tells_a_crossed_out_mark_from_digits():
         cv2.ellipse(run, (16 + 32 * k, 12), (12, 10), 0, 0, 360, 1, 3)
         cv2.ellipse(run, (16 + 32 * k, 32), (14, 10), 0, 0, 360, 1, 3)
     assert not scribble(run)
+
+
+def _merge_by_rescanning(groups, boxes, together):
+    """The plain merge ``fragments._merge`` must equal: the first pair in scan order, then start over."""
+    while True:
+        pair = next(
+            ((i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if together(boxes[i], boxes[j])),
+            None,
+        )
+        if pair is None:
+            return
+        i, j = pair
+        boxes[i] = union_box(boxes[i], boxes[j])
+        groups[i] += groups[j]
+        del boxes[j], groups[j]
+
+
+def test_merge_joins_the_same_groups_as_a_plain_rescan_and_its_filters_miss_no_pair():
+    rng = np.random.default_rng(0)
+    height = 20
+    rules = [
+        (_skipped_stroke, _columns_shared),
+        (lambda a, b: _belong_together(a, b, height), lambda boxes, box: _may_belong_together(boxes, box, height)),
+    ]
+    merged = 0
+    for _ in range(300):
+        count = int(rng.integers(2, 30))
+        boxes = [
+            tuple(int(v) for v in (rng.integers(0, 150), rng.integers(0, 90), rng.integers(1, 25), rng.integers(1, 35)))
+            for _ in range(count)
+        ]
+        for together, near in rules:
+            expected_groups, expected_boxes = [[k] for k in range(count)], list(boxes)
+            _merge_by_rescanning(expected_groups, expected_boxes, together)
+            groups, merged_boxes = [[k] for k in range(count)], list(boxes)
+            _merge(groups, merged_boxes, together, near)
+            assert (groups, merged_boxes) == (expected_groups, expected_boxes)
+            merged += count - len(groups)
+            array = np.array(boxes)
+            for box in boxes:
+                may = near(array, box)
+                assert all(may[k] for k, other in enumerate(boxes) if together(box, other) or together(other, box))
+    assert merged > 1000  # the random boxes did merge, often
+
+
+def test_a_page_of_500_digits_keeps_every_one():
+    # Issue 19's dense page: 20 lines of 25 digits. With only the 300 largest components looked
+    # at, 200 of them were lost.
+    image = page(20 * 36 + 20, 25 * 24 + 20)
+    for line in range(20):
+        for column in range(25):
+            cv2.ellipse(image, (20 + column * 24, 25 + line * 36), (6, 11), 0, 0, 360, INK, 2)
+    blobs, height = merge_fragments((image < 128).astype(np.uint8))
+    assert len(blobs) == 500
+    assert height == 25  # 2 x 11 half-axis + the 2-pixel pen + 1
