@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from drawn_pages import assert_one_line_of, page, zero
 
-from digitsight.segment import analyse, ink_levels, open_valleys, segment
+from digitsight.segment import analyse, binarize, ink_levels, open_valleys, segment
+from digitsight.segment.ink import WEAK_SHARE
 
 
 def test_polarity_dark_ink_on_paper_and_light_ink_on_board():
@@ -51,6 +53,50 @@ def test_faint_hairline_strokes_on_noisy_paper_are_kept():
     image = np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
     found = segment(image)
     assert [len(line) for line in found.lines] == [3]
+
+
+def _partly_faint_two(image: np.ndarray, x: int, y: int, faint: int, bold: int = 240) -> tuple:
+    """A '2'-like digit 40 x 40 at (x, y): a bold bottom bar, its top arc and diagonal ``faint``; returns its box."""
+    cv2.ellipse(image, (x + 20, y + 12), (12, 10), 0, 180, 360, faint, 2)  # the top arc
+    cv2.line(image, (x + 32, y + 12), (x + 3, y + 37), faint, 2)  # the diagonal, down to the bar
+    cv2.line(image, (x + 2, y + 38), (x + 38, y + 38), bold, 3)  # the bar: the only strong part
+    return x, y, 40, 40
+
+
+def test_a_digit_partly_far_fainter_than_the_others_is_ink_on_flawless_paper():
+    # A thin pen pressed lightly on a pre-binarized scan (realworld-dev d_010): the top and diagonal of a 2 stand 30
+    # grey levels over a background of exactly 0, the bold strokes 240. Under a quarter of the ink's contrast, they
+    # were dropped, and the bar alone, flatter than a digit, went with them.
+    image = page(tone=0)
+    drawn = [zero(image, 30, 50, value=240, thickness=3), _partly_faint_two(image, 110, 50, faint=30)]
+    drawn.append(zero(image, 190, 50, value=240, thickness=3))
+    found = segment(image)
+    assert_one_line_of(found, drawn)
+    assert found.ink[50:55, 125:135].any()  # the top of the arc
+
+
+def test_a_faint_stroke_on_textured_paper_stays_out():
+    # The same faint strokes on paper with a grain of 4 grey levels: 30 levels are no longer far out of the
+    # paper's noise, and the weak threshold stays a quarter of the ink's contrast.
+    contrast = np.zeros((160, 320), np.float32)
+    _partly_faint_two(contrast, 110, 50, faint=30)
+    contrast += np.abs(np.random.default_rng(3).normal(0, 4, contrast.shape)).astype(np.float32)
+    ink, _ = binarize(contrast)
+    assert ink[85:89, 110:150].any()  # the bar
+    assert not ink[50:80, 110:150].any()  # the arc and the diagonal
+
+
+@pytest.mark.parametrize("blur", [1.0, 1.5])
+def test_a_bold_strokes_blurred_fringe_stays_out_on_flawless_paper(blur):
+    # Only the ridge of a faint stroke joins the ink: the fringe round a bold one lies far under its neighbour
+    # (the plain hysteresis, weak threshold a quarter of the ink's contrast, gives the same ink).
+    contrast = np.zeros((60, 80), np.float32)
+    contrast[10:50, 30:35] = 240
+    contrast = cv2.GaussianBlur(contrast, (0, 0), blur)
+    levels = ink_levels(contrast)
+    ink, _ = binarize(contrast, levels)
+    plain = levels.smooth > levels.median + WEAK_SHARE * levels.ink
+    assert np.array_equal(ink.astype(bool), plain)
 
 
 @pytest.mark.parametrize("tone", [0, 255])
