@@ -98,3 +98,15 @@ def test_a_tall_digit_whose_lower_part_is_not_one_narrow_stroke_is_shown_whole()
     # The 7 at under two line heights keeps its stem.
     seven = drawn([((2, 2), (30, 2)), ((30, 2), (18, 77))], 80, 34)
     assert without_tail(seven, 40.0) is seven
+
+
+def test_a_blobs_digit_width_is_the_median_of_the_other_single_digits_of_its_line():
+    from digitsight.decode.candidates import digit_widths
+
+    # Six digits 12 to 17 wide and a blob 26 wide (1.3 heights of 20: not one digit, left out of every median);
+    # each blob's own width is left out of its digit width.
+    line = spaced([12, 13, 14, 15, 16, 17, 26], gap=6)
+    assert digit_widths(line, 20.0) == [15.0, 15.0, 15.0, 14.0, 14.0, 14.0, 14.5]
+    assert [plan.digit_width for plan in plan_line(line, Images(), pairs=False, chains=False)][6] == 14.5
+    # Five digits (a touching pair 18 wide, 0.9 heights, among them): four others each, too few to tell.
+    assert digit_widths(spaced([12, 13, 14, 15, 18], gap=6), 20.0) == [None] * 5

@@ -52,6 +52,14 @@ MERGE_MAX_HEIGHT = 1.15
 ALONE_GAP = 1.0
 ALONE_MAX_WIDTH = 1.6
 ALONE_MIN_BLOBS = 3
+# A blob's "digit width" is the median width of the other blobs of its line at most DIGIT_MAX_ASPECT line heights
+# wide (those that look like one digit), where there are at least DIGIT_MIN_BLOBS of them; a blob narrower than
+# two of them read as two or more digits pays Weights.narrow_cost (decode.search). A blob's own width is left out:
+# a touching pair ("83" in '517830') was 1.12 times the median of a line holding it, narrower than its 0. 5, not 4:
+# with 4, touching lost 1 and 2 images of 160 (validation 0-159, 160-319); 1.0 heights: the line's single digits
+# (MNIST's widest typical digit is about 0.9 heights) and no wider.
+DIGIT_MAX_ASPECT = 1.0
+DIGIT_MIN_BLOBS = 5
 # A blob over this many line heights tall whose lower part is one narrow stroke (the long stem of a 7 or a 4, a 9's
 # descender) is shown to the nets cut to TAIL_KEEP line heights: squeezed whole into the 28-pixel field, a 7 whose
 # stem runs three heights down is a 1 with a tick (a real tuning scan's: read 1 at 77% whole, 7 at 92-96% cut to
@@ -82,6 +90,7 @@ class Plan:
     pieces: dict[tuple[int, int], Piece]  # (i, j) -> the piece between cuts i and j
     merged: Piece | None = None  # this blob and the next one as one digit, if plausible
     alone: bool = False  # one digit by the space around it (ALONE_GAP): read whole as one digit, never cut nor a pair
+    digit_width: float | None = None  # the line's other digits' median width (DIGIT_MIN_BLOBS), None: too few
 
 
 @dataclass
@@ -147,6 +156,8 @@ def plan_line(line: list[Blob], images: Images, *, pairs: bool, chains: bool) ->
     line_height = float(np.median([blob.h for blob in line]))
     alone = alone_in_space(line, line_height)
     plans = [_plan_blob(blob, line_height, images, pairs, chains, one) for blob, one in zip(line, alone, strict=True)]
+    for plan, width in zip(plans, digit_widths(line, line_height), strict=True):
+        plan.digit_width = width
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
         gap = right.blob.x - (left.blob.x + left.blob.w)
@@ -179,6 +190,19 @@ def alone_in_space(line: list[Blob], line_height: float) -> list[bool]:
         blob.w <= ALONE_MAX_WIDTH * typical and (k == 0 or spaced[k - 1]) and (k == len(line) - 1 or spaced[k])
         for k, blob in enumerate(line)
     ]
+
+
+def digit_widths(line: list[Blob], line_height: float) -> list[float | None]:
+    """Each blob's line's digit width: the median width of the other blobs that look like one digit.
+
+    Those at most DIGIT_MAX_ASPECT line heights wide; None where fewer than DIGIT_MIN_BLOBS of them.
+    """
+    single = [blob.w <= DIGIT_MAX_ASPECT * line_height for blob in line]
+    widths = []
+    for k in range(len(line)):
+        others = [blob.w for j, blob in enumerate(line) if single[j] and j != k]
+        widths.append(float(np.median(others)) if len(others) >= DIGIT_MIN_BLOBS else None)
+    return widths
 
 
 def without_tail(blob: Blob, line_height: float) -> Blob:

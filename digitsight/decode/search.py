@@ -108,6 +108,33 @@ def best_blob_reading(
     if use_chain:
         options = _weighed_by_chain(options, whole, probabilities, pairs, chains, weights)
     total, reading = max(options, key=lambda option: option[0])
+    return _narrow_doubt(plan, reading, total, probabilities, pairs, chains, weights)
+
+
+def _narrow_doubt(
+    plan: Plan,
+    reading: Read,
+    total: float,
+    probabilities: np.ndarray,
+    pairs: PairOutputs | None,
+    chains: np.ndarray | None,
+    weights: Weights,
+) -> tuple[Read, float]:
+    """The blob's best ``reading`` (scored ``total``), doubted where it reads several digits from a narrow blob.
+
+    Narrower than two of its line's digits (``Plan.digit_width``), a reading of two or more digits pays
+    ``weights.narrow_cost`` x (2 digit widths / its width - 1), and the blob whole read as one digit may then win.
+    """
+    width = plan.digit_width
+    if width is None or not weights.narrow_cost or plan.blob.w >= 2 * width:
+        return reading, total
+    if len(spell(reading, probabilities, pairs, chains)) < 2:
+        return reading, total
+    total -= weights.narrow_cost * (2 * width / plan.blob.w - 1)
+    whole = plan.pieces[(0, len(plan.points) - 1)]
+    one = one_digit_score(whole, probabilities, pairs, weights)
+    if one > total:
+        return [(whole, DIGIT)], one
     return reading, total
 
 

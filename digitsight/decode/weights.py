@@ -53,6 +53,16 @@ class Weights:
     # -> 2394 of 2560, and 2394 -> 2404 on images 160-319; no category lost more than 2 images of
     # 160 on either (sheet_on_desk -2 and +1). pair_cost 0.5 alone: +3 and +4; 0.25 to 1.0 alike.
     pair_cost: float = 0.5
+    # A blob narrower than two of its line's digits (``Plan.digit_width``, w < 2 d) read as two or more digits
+    # (cut, as a pair, by the chain model) pays this times (2 d / w - 1), against the blob whole as one digit: a
+    # wide 8 in a dense page read "83" as a pair (1.48 d wide), a 4 "14" (1.66 d). Over validation images of 11
+    # categories (touching, dense, small, broken, sheet_on_desk, slanted, clean, photo, thick, two_lines,
+    # spacing), 160 each, re-scored from the same candidates: 0-159 1618 -> 1625 (dense +5, small +1, thick +1),
+    # 160-319 1634 -> 1636 (dense +2); no category lost an image on either. 1.0 and 2.0 read alike; 0.5 alike
+    # on 0-159. A hard rule (never cut under 1.3 d) gained 7 on 0-159 but lost 1 on 160-319: touching pairs are
+    # as narrow as 1.12 d, so width alone does not tell them from wide single digits; it tips close calls only.
+    # realworld 18/19, realworld-dev tune 30/32 and check 27/29 with it and without (CERs unchanged).
+    narrow_cost: float = 1.0
     # How many partial readings of a wide blob are kept at each cut point: the chain model can
     # only pick among readings that survive this far. 16: the number the chain model's gain on
     # touching digits was measured with (69206df).
