@@ -185,6 +185,27 @@ def test_smoke_training_of_the_chain_model_writes_a_loadable_model_and_a_report(
     np.testing.assert_allclose(np.exp(columns).sum(axis=2), 1.0, rtol=1e-5)  # log-probabilities
 
 
+@pytest.mark.slow
+def test_smoke_training_of_the_rejector_tells_negatives_from_digits_and_names_its_classifier(tmp_path: Path) -> None:
+    # The README's recipe ends with this step; it once crashed for a whole session unnoticed.
+    # The first run builds its cached negatives and reader crops (.cache/): a few minutes.
+    output = tmp_path / "smoke_notdigit.keras"
+    run_training("train_notdigit", "--epochs", "1", "--limit", "400", "--output", str(output))
+
+    report = json.loads((tmp_path / "smoke_notdigit.report.json").read_text())
+    validation = report["validation"]
+    assert validation["negatives_rejected"] > validation["digits_rejected"]  # it learnt something, even so short
+    from digitsight.nets.digits import DEFAULT_MODEL_PATH
+    from digitsight.nets.litert import file_sha256
+
+    assert report["training"]["classifier_sha256"] == file_sha256(DEFAULT_MODEL_PATH)
+
+    import keras
+
+    scores = keras.saving.load_model(output, compile=False).predict(np.zeros((2, 28, 28, 1), "float32"), verbose=0)
+    assert scores.shape[0] == 2 and np.all((scores >= 0) & (scores <= 1))
+
+
 def test_rerender_turns_an_mnist_digit_into_area_averaged_binary_ink() -> None:
     import tensorflow as tf
 
