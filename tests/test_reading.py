@@ -17,7 +17,7 @@ from PIL import Image
 import digitsight
 from digitsight import reading
 from digitsight.decode.candidates import Piece, Plan
-from digitsight.decode.scoring import best_reading, spell
+from digitsight.decode.scoring import spell
 from digitsight.decode.search import best_line_reading
 from digitsight.decode.weights import DEFAULT_WEIGHTS, Weights
 from digitsight.errors import DigitSightError
@@ -407,25 +407,6 @@ def test_a_blob_alone_in_its_space_is_read_as_one_digit_even_where_the_pair_mode
 
     assert read_as(False) == [(0, PAIR)]
     assert read_as(True) == [(0, DIGIT)]
-
-
-def test_a_pair_reading_must_beat_a_clear_single_digit_by_pair_cost():
-    from digitsight.segment import Blob
-
-    # A blob 20 px wide and 30 tall the classifier reads as an 8 (89%); the pair model is 90% sure
-    # it is two touching digits, a 9 and a 3 (95% each), as it read sheet_on_desk's clear 8s.
-    blob = Blob(0, 0, 20, 30, np.ones((30, 20), np.uint8))
-    whole = Piece(blob, 0, 0)
-    probabilities = np.full((1, 10), 0.11 / 9, np.float32)
-    probabilities[0, 8] = 0.89
-    first, second = np.full((1, 10), 0.05 / 9, np.float32), np.full((1, 10), 0.05 / 9, np.float32)
-    first[0, 9], second[0, 3] = 0.95, 0.95
-    pairs = PairOutputs(np.float32([[0.01, 0.09, 0.9]]), first, second)
-
-    # The pair scores log(0.9 x 0.95 x 0.95) - 2 piece_cost = -0.61; the 8, log 0.89 - piece_cost
-    # + one_weight x log 0.09 = -0.80: without pair_cost the pair model overrules the classifier.
-    assert best_reading(whole, probabilities, pairs, replace(Weights(), pair_cost=0.0))[1] == PAIR
-    assert best_reading(whole, probabilities, pairs, Weights())[1] == DIGIT
 
 
 def test_the_chain_model_picks_among_a_wide_blobs_readings():

@@ -1,4 +1,8 @@
-"""How a blob narrower than two of its line's digits is read (digitsight/decode/search.py, Weights.narrow_cost)."""
+"""How a blob the classifier reads as one digit and the pair model as two is read (decode/scoring.py, search.py).
+
+The pair model's second opinion must beat a clear single digit by ``Weights.pair_cost``, and, where
+the blob is narrower than two of its line's digits, by ``Weights.narrow_cost`` too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from digitsight.decode.candidates import Piece, Plan
+from digitsight.decode.scoring import best_reading
 from digitsight.decode.search import best_line_reading
 from digitsight.decode.weights import Weights
 from digitsight.nets import DIGIT, PAIR
@@ -14,17 +19,35 @@ from digitsight.nets.pairs import PairOutputs
 from digitsight.segment import Blob
 
 
+def digit_row(digit: int, probability: float) -> np.ndarray:
+    """(1, 10) probabilities: ``digit`` at ``probability``, the rest shared evenly."""
+    row = np.full((1, 10), (1 - probability) / 9, np.float32)
+    row[0, digit] = probability
+    return row
+
+
+def pair_said(first: int, second: int, two: float) -> PairOutputs:
+    """The pair model's word on one blob: two digits with probability ``two``, ``first`` and ``second`` at 95% each."""
+    return PairOutputs(np.float32([[0.01, 0.99 - two, two]]), digit_row(first, 0.95), digit_row(second, 0.95))
+
+
+def test_a_pair_reading_must_beat_a_clear_single_digit_by_pair_cost():
+    # A blob 20 px wide and 30 tall the classifier reads as an 8 (89%); the pair model is 90% sure
+    # it is two touching digits, a 9 and a 3 (95% each), as it read sheet_on_desk's clear 8s.
+    whole = Piece(Blob(0, 0, 20, 30, np.ones((30, 20), np.uint8)), 0, 0)
+    probabilities, pairs = digit_row(8, 0.89), pair_said(9, 3, 0.9)
+
+    # The pair scores log(0.9 x 0.95 x 0.95) - 2 piece_cost = -0.61; the 8, log 0.89 - piece_cost
+    # + one_weight x log 0.09 = -0.80: without pair_cost the pair model overrules the classifier.
+    assert best_reading(whole, probabilities, pairs, replace(Weights(), pair_cost=0.0))[1] == PAIR
+    assert best_reading(whole, probabilities, pairs, Weights())[1] == DIGIT
+
+
 def read_as(digit_width: float | None, weights: Weights | None = None) -> list[tuple[int, str]]:
     """How a blob 30 wide and 30 tall, the classifier's 8 (70%) and the pair model's "83" (94%), is read."""
     blob = Blob(0, 0, 30, 30, np.ones((30, 30), np.uint8))
-    whole = Piece(blob, 0, 0)
-    probabilities = np.full((1, 10), 0.3 / 9, np.float32)
-    probabilities[0, 8] = 0.7
-    first, second = np.full((1, 10), 0.05 / 9, np.float32), np.full((1, 10), 0.05 / 9, np.float32)
-    first[0, 8], second[0, 3] = 0.95, 0.95
-    pairs = PairOutputs(np.float32([[0.01, 0.05, 0.94]]), first, second)
-    plan = Plan(blob, [0, 30], {(0, 1): whole}, digit_width=digit_width)
-    chosen = best_line_reading([plan], probabilities, pairs, None, weights or Weights())
+    plan = Plan(blob, [0, 30], {(0, 1): Piece(blob, 0, 0)}, digit_width=digit_width)
+    chosen = best_line_reading([plan], digit_row(8, 0.7), pair_said(8, 3, 0.94), None, weights or Weights())
     return [(entry.crop, how) for entry, how in chosen]
 
 
