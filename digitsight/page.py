@@ -156,9 +156,11 @@ def _small_copy(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
 def find_sheet(gray: np.ndarray) -> Sheet | None:
     """The sheet in ``gray`` (uint8, dark ink on light paper), or None where there clearly is none."""
     copy = _small_copy(gray)
-    if copy is None:
-        return None
-    small, factor = copy
+    return None if copy is None else _sheet_on(gray, *copy)
+
+
+def _sheet_on(gray: np.ndarray, small: np.ndarray, factor: float) -> Sheet | None:
+    """``find_sheet``, given ``gray``'s ``_small_copy`` and its scale."""
     height, width = gray.shape
     corners = next((c for c in (_sheet_in(small, r) for r in _regions(small)) if c is not None), None)
     if corners is None:
@@ -179,10 +181,14 @@ def isolate_sheet(gray: np.ndarray, rectify: bool = False) -> tuple[np.ndarray, 
         onto an upright rectangle instead (its ``homography`` and ``size`` set, see
         ``Sheet.box_in_image``); painted around in place where it is not.
     """
-    sheet = find_sheet(gray)
+    # One small copy serves both searches: the sheet's, then, where there is none, the desk bands'.
+    copy = _small_copy(gray)
+    if copy is None:
+        return gray, None
+    sheet = _sheet_on(gray, *copy)
     rim = max(1, round(RIM_SHARE * max(gray.shape)))
     if sheet is None:
-        bands = find_desk_bands(gray)
+        bands = _desk_bands_on(gray, copy[0])
         if bands is None:
             return gray, None
         outside = cv2.dilate(bands.astype(np.uint8), np.ones((2 * rim + 1, 2 * rim + 1), np.uint8))
@@ -268,9 +274,11 @@ def find_desk_bands(gray: np.ndarray) -> np.ndarray | None:
     the border is short: none of them is painted over.
     """
     copy = _small_copy(gray)
-    if copy is None:
-        return None
-    small, _ = copy
+    return None if copy is None else _desk_bands_on(gray, copy[0])
+
+
+def _desk_bands_on(gray: np.ndarray, small: np.ndarray) -> np.ndarray | None:
+    """``find_desk_bands``, given ``gray``'s ``_small_copy``."""
     height, width = gray.shape
     # The page is most of the image: what is as much darker than its median as a desk is (SURROUND_CONTRAST, or
     # SURROUND_RATIO of it in a dim photo) may be desk. (Otsu's level split a page lit unevenly across its middle.)
