@@ -138,18 +138,22 @@ def _interleave(first: list[Blob], second: list[Blob], direction: Direction) -> 
         if line_a == line_b:
             continue
         crossings += 1
-        height = max(a.h, b.h)
-        gap = _along_gap(a, b, direction)
-        if not -JOIN_BACKSTEP * height <= gap <= JOIN_GAP * height:
+        if not _follows(a, b, direction):
             return False
-        if abs(direction.across(a) - direction.across(b)) > LONE_REACH * height:
+        if abs(direction.across(a) - direction.across(b)) > LONE_REACH * max(a.h, b.h):
             return False
     return crossings > 0
 
 
-def _along_gap(first: Blob, second: Blob, direction: Direction) -> float:
-    """The space along the writing from ``first``'s box to ``second``'s (negative where they overlap)."""
-    return (direction.along(second) - second.w / 2) - (direction.along(first) + first.w / 2)
+def _follows(first: Blob, second: Blob, direction: Direction) -> bool:
+    """Whether ``second`` starts just after ``first`` along the writing.
+
+    The space between their boxes is at most JOIN_GAP heights (the taller one's), and where
+    they overlap, by at most JOIN_BACKSTEP heights.
+    """
+    height = max(first.h, second.h)
+    gap = (direction.along(second) - second.w / 2) - (direction.along(first) + first.w / 2)
+    return -JOIN_BACKSTEP * height <= gap <= JOIN_GAP * height
 
 
 def _better(tilted: list[list[Blob]], level: list[list[Blob]], direction: Direction) -> bool:
@@ -223,9 +227,7 @@ def _join_broken(lines: list[list[Blob]], direction: Direction) -> list[list[Blo
 def _continues(first: list[Blob], second: list[Blob], direction: Direction) -> bool:
     """Whether ``second`` carries on ``first``: starting just after it, level enough with its end."""
     end, start = first[-1], second[0]
-    height = max(end.h, start.h)
-    gap = (direction.along(start) - start.w / 2) - (direction.along(end) + end.w / 2)
-    if not -JOIN_BACKSTEP * height <= gap <= JOIN_GAP * height:
+    if not _follows(end, start, direction):
         return False
     low, high = direction.across(end), direction.across(start)
     overlap = min(low + end.h / 2, high + start.h / 2) - max(low - end.h / 2, high - start.h / 2)
