@@ -79,10 +79,6 @@ class Classifier(Net[np.ndarray]):
         rejector = calibration.rejector
         self.rejector = NotDigitNet(self.model_path.parent / rejector, self.backend) if rejector else None
 
-    def read(self, crops: np.ndarray) -> np.ndarray:
-        """(N, 28, 28[, 1]) crops -> (N, 10): each digit's probability as the model says it (the rejector not asked)."""
-        return super().read(crops)
-
     def not_digit_of(self, crops: np.ndarray, digits: np.ndarray | None = None) -> np.ndarray:
         """(N, 28, 28[, 1]) crops -> (N,) calibrated P(not a digit).
 
