@@ -81,6 +81,14 @@ class Reading:
         return record
 
 
+def dropped_as_no_digit(
+    not_digit: float, confidence: float, alone: bool, reject_at: float = 1.0, reject_doubt: float = 1.0
+) -> bool:
+    """``make_reading``'s rule: a digit is dropped where P(not a digit) reaches ``reject_at`` and it is
+    in doubt: its ``confidence`` under ``reject_doubt``, or ``alone`` on its line."""
+    return not_digit >= reject_at and (confidence < reject_doubt or alone)
+
+
 def make_reading(
     lines: list[list[Digit]],
     notes: list[str],
@@ -107,7 +115,7 @@ def make_reading(
     """
 
     def mark(digit: Digit, line: list[Digit]) -> bool:
-        return digit.not_digit >= reject_at and (digit.confidence < reject_doubt or len(line) == 1)
+        return dropped_as_no_digit(digit.not_digit, digit.confidence, len(line) == 1, reject_at, reject_doubt)
 
     dropped = [digit for line in lines for digit in line if mark(digit, line)]
     kept_lines = [kept for line in lines if (kept := [digit for digit in line if not mark(digit, line)])]

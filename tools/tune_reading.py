@@ -34,6 +34,7 @@ from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 from digitsight.nets import DIGIT, PAIR
 from digitsight.nets.digits import Classifier
 from digitsight.reading import Candidates, Weights, candidates, choose, load_models
+from digitsight.result import dropped_as_no_digit
 
 GRID = {
     "piece_cost": [0.2, 0.3, 0.45],
@@ -91,19 +92,20 @@ def number_read(image: Seen, weights: Weights, classifier: Classifier) -> str:
     confidence = classifier.calibrated(choice.probabilities).max(axis=1) if len(choice.probabilities) else []
     texts = []
     for line in choice.lines:
-        digits = []  # (digit, whether the rejector marks it, its confidence)
+        digits = []  # (digit, its P(not a digit), its confidence)
         for piece, how in line:
             if how == DIGIT:
-                marked = image.not_digit[piece.crop] >= classifier.reject_not_digit
-                digits.append((str(int(np.argmax(choice.probabilities[piece.crop]))), marked, confidence[piece.crop]))
+                digit = str(int(np.argmax(choice.probabilities[piece.crop])))
+                digits.append((digit, image.not_digit[piece.crop], confidence[piece.crop]))
             elif how == PAIR:
                 pairs = seen.pairs
-                digits += [(str(pairs.first[piece.pair].argmax()), False, 1.0)]
-                digits += [(str(pairs.second[piece.pair].argmax()), False, 1.0)]
+                digits += [(str(pairs.first[piece.pair].argmax()), 0.0, 1.0)]
+                digits += [(str(pairs.second[piece.pair].argmax()), 0.0, 1.0)]
             else:
-                digits += [(text, False, 1.0) for text in greedy_decode(seen.chains[piece.chain])]
+                digits += [(text, 0.0, 1.0) for text in greedy_decode(seen.chains[piece.chain])]
         alone = len(digits) == 1
-        kept = [d for d, marked, sure in digits if not (marked and (sure < classifier.reject_doubt or alone))]
+        reject = classifier.reject_not_digit, classifier.reject_doubt
+        kept = [d for d, no_digit, sure in digits if not dropped_as_no_digit(no_digit, sure, alone, *reject)]
         if kept:
             texts.append("".join(kept))
     return " ".join(texts)
