@@ -109,7 +109,7 @@ def test_real_tuning_crops_adds_copies_of_the_tuning_half_only(monkeypatch: pyte
         np.array(["photo"] * 3),
     )
     monkeypatch.setattr(real_digits, "load_real_digits", lambda: fake)
-    args = argparse.Namespace(shapes=False, negative_share=0.0, real_tuning_crops=2, seed=0)
+    args = argparse.Namespace(shapes=False, negative_share=0.0, real_tuning_crops=2, reader_crops=0, seed=0)
     digits, labels = np.zeros((5, 28, 28), np.uint8), np.zeros(5, np.int64)
 
     images, all_labels, counts = train.training_images(args, digits, labels)
@@ -118,6 +118,45 @@ def test_real_tuning_crops_adds_copies_of_the_tuning_half_only(monkeypatch: pyte
     assert all_labels.tolist() == [0] * 5 + [4, 4, 9, 9]
     assert images.dtype == np.uint8 and images[5, 5, 5] == images[7, 7, 7] == 255
     assert not images[:, 6, 6].any()  # the check half's crop is never trained on
+
+
+def test_reader_crops_adds_copies_of_the_labelled_crops(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import tools.harvest_negatives as harvest
+    from training import train
+
+    crops = np.zeros((2, 28, 28), np.float32)
+    crops[0, 5, 5], crops[1, 6, 6] = 1.0, 0.5
+    fake = harvest.LabelledCrops(crops, np.array([3, 8]), np.array([10, 20]), np.array(["dense", "small"]))
+    monkeypatch.setattr(harvest, "load_labelled_crops", lambda source: fake if source == "train" else None)
+    args = argparse.Namespace(shapes=False, negative_share=0.0, real_tuning_crops=0, reader_crops=3, seed=0, limit=None)
+    digits, labels = np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.int64)
+
+    images, all_labels, counts = train.training_images(args, digits, labels)
+
+    assert counts == {"digits": 4, "reader_crops": 6}
+    assert all_labels.tolist() == [0] * 4 + [3, 3, 3, 8, 8, 8]
+    assert images.dtype == np.uint8 and images[4, 5, 5] == 255 and images[7, 6, 6] == 128
+
+
+def test_labelled_synthetic_crops_carry_the_digits_written_there() -> None:
+    from digitsight import synthetic
+    from digitsight.data import validation_split
+    from digitsight.nets.digits import Classifier
+    from digitsight.reading import load_models
+    from tools.harvest_negatives import labelled_synthetic_crops
+
+    models = tuple(load_models())
+    made = labelled_synthetic_crops("train", {"clean": 3, "two_lines": 3, "dense": 1}, models)
+
+    assert len(made.labels) > 40 and set(made.categories) == {"clean", "two_lines", "dense"}
+    assert (made.labels == synthetic.digits("train")[1][made.indices]).all()
+    # The held-out validation digits of a dense page (it shows about a hundred) are left out.
+    assert not set(made.indices.tolist()) & set(validation_split(len(synthetic.digits("train")[0]))[0].tolist())
+    # Matched by position: were one digit off, most crops would read as another digit than their label.
+    read = Classifier().raw(made.crops)[:, :10].argmax(axis=1)
+    assert np.mean(read == made.labels) >= 0.9
 
 
 def test_roof_one_and_hooked_nine_draw_their_strokes_left_of_the_digit() -> None:

@@ -201,6 +201,104 @@ def load_synthetic_crops(source: str = "train", rebuild: bool = False) -> Reader
     return crops
 
 
+@dataclass(frozen=True)
+class LabelledCrops:
+    """Digit crops as the reader renders them from synthetic pages, each with its digit, right or misread."""
+
+    crops: np.ndarray  # (N, 28, 28) float32 in [0, 1], white on black: what the classifier saw
+    labels: np.ndarray  # (N,) the digit written there
+    indices: np.ndarray  # (N,) the digit's index among ``synthetic.digits(source)``
+    categories: np.ndarray  # (N,) the page's category
+
+
+def labelled_crops_of_page(sample: synthetic.Sample, models: tuple) -> list[tuple[np.ndarray, int]]:
+    """(crop, index in ``sample.digits``) of each digit the reader read as one digit, right or wrong.
+
+    Unlike ``synthetic_crops`` (pages read exactly right), a page counts wherever the reader
+    finds as many digits in each number as its label holds: its misread digits are what a
+    classifier fine-tuned on these crops has to learn. Where the counts differ, the digits
+    cannot be matched to the label by position and the page gives nothing.
+    """
+    loaded = load_image(sample.data, max_pixels=PROCESS_MAX_PIXELS)
+    seen = candidates(loaded, *models)
+    choice = choose(seen)
+    if [len(group) for group in choice.number.split()] != [len(group) for group in sample.label.split()]:
+        return []
+    found, position = [], 0
+    for line in choice.lines:
+        for piece, how in line:
+            if how == DIGIT:
+                found.append((seen.crops[piece.crop], position))
+            # A pair or a row spells as many digits as it holds; the classifier saw none of them alone.
+            position += len(spell([(piece, how)], choice.probabilities, seen.pairs, seen.chains))
+    return found if position == len(sample.digits) else []
+
+
+def labelled_synthetic_crops(source: str, pages: dict[str, int], models: tuple, first_page: int = 0) -> LabelledCrops:
+    """``labelled_crops_of_page`` of ``pages[category]`` pages of each category, from page ``first_page`` on.
+
+    From ``"train"``, the crops of held-out validation digits are left out (a page may still
+    show some: the dense pages hold a hundred digits), so that they stay unseen.
+    """
+    images, labels = synthetic.digits(source)
+    held_out = set(validation_split(len(images))[0].tolist()) if source == "train" else set()
+    crops, digits, indices, categories = [], [], [], []
+    for category, count in pages.items():
+        for index in range(first_page, first_page + count):
+            sample = synthetic.make_image(category, index, source)
+            for crop, position in labelled_crops_of_page(sample, models):
+                digit = sample.digits[position]
+                if digit in held_out:
+                    continue
+                crops.append(crop)
+                digits.append(int(labels[digit]))
+                indices.append(digit)
+                categories.append(category)
+    return LabelledCrops(
+        np.array(crops, np.float32).reshape(-1, 28, 28),
+        np.array(digits, np.int64),
+        np.array(indices, np.int64),
+        np.array(categories),
+    )
+
+
+# Pages per category read for ``load_labelled_crops``: more where the reader still loses digits
+# after rendering them (dense pages, small digits, sheets on a desk, photos; session 11's review),
+# fewer where it rarely does. A dense page holds about 100 digits, a small one about 8.
+LABELLED_PAGES = {
+    "dense": 120,
+    "small": 400,
+    "sheet_on_desk": 300,
+    "photo": 300,
+    "touching": 300,
+    "broken": 300,
+    "thin": 200,
+    "thick": 200,
+    "slanted": 200,
+    "stray_marks": 150,
+    "uneven": 150,
+    "spacing": 100,
+    "light_on_dark": 100,
+    "ruled": 100,
+    "two_lines": 100,
+    "clean": 50,
+}
+
+
+def load_labelled_crops(
+    source: str = "train", rebuild: bool = False, pages: dict[str, int] | None = None
+) -> LabelledCrops:
+    """``labelled_synthetic_crops`` of ``source`` by the shipped models, cached in ``.cache/`` (built where absent)."""
+    cache = REPO_ROOT / ".cache" / f"reader_digits_{source}.npz"
+    if cache.is_file() and not rebuild:
+        with np.load(cache, allow_pickle=False) as data:
+            return LabelledCrops(data["crops"], data["labels"], data["indices"], data["categories"])
+    crops = labelled_synthetic_crops(source, pages or LABELLED_PAGES, tuple(load_models()))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cache, **{f: getattr(crops, f) for f in ("crops", "labels", "indices", "categories")})
+    return crops
+
+
 def _unchosen(
     seen: Candidates, units: list[Unit], chosen: set[int], classifier: Classifier
 ) -> list[tuple[np.ndarray, str]]:
@@ -276,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="read the images again even if the cache exists")
     parser.add_argument("--synthetic", action="store_true", help="also the crops of synthetic training pages")
+    parser.add_argument(
+        "--labelled", action="store_true", help="also the labelled digit crops of synthetic pages (load_labelled_crops)"
+    )
     parser.add_argument("--sheet", help="write a contact sheet PNG of the crops here, by kind")
     args = parser.parse_args(argv)
     negatives = load_real_negatives(args.rebuild)
@@ -285,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"synthetic pages of {source} digits: {len(crops.digits)} digit crops, {len(crops.negatives)} negatives"
             )
+    if args.labelled:
+        for source in ("train", "validation"):
+            labelled = load_labelled_crops(source, args.rebuild)
+            print(f"labelled crops of synthetic {source} pages: {len(labelled.labels)}")
     if negatives is None:
         print(f"no samples at {SAMPLES}: nothing built")
         return 1

@@ -23,6 +23,9 @@ that the model keeps what it knows and learns only what the added images teach.
 ``--average-with PATH`` writes, instead of the model trained, one model whose output is the
 average of its ten probabilities and those of the model at PATH (two branches, one file):
 the fine-tuned model's shapes with the shipped one's MNIST.
+``--reader-crops N`` adds N copies of each digit crop as the reader renders it from synthetic
+pages of training digits, misread ones included (``tools.harvest_negatives.load_labelled_crops``,
+cached in ``.cache/``): what a digit looks like after it is put on a page and cut out again.
 ``--real-tuning-crops N`` adds N copies of each real digit crop of the tuning half
 (``tools/build_real_digits.py``; augmented like the rest; the check half never).
 
@@ -91,6 +94,13 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=0,
         help="copies of each real tuning-half digit crop to add (tools/build_real_digits.py; 0: none)",
+    )
+    parser.add_argument(
+        "--reader-crops",
+        type=int,
+        default=0,
+        help="copies of each labelled crop the reader renders from synthetic pages of training digits "
+        "(tools/harvest_negatives.load_labelled_crops; 0: none)",
     )
     parser.add_argument(
         "--init-from",
@@ -242,6 +252,11 @@ def training_images(
         parts.append(np.repeat(crops, args.real_tuning_crops, axis=0))
         part_labels.append(np.repeat(crop_labels, args.real_tuning_crops))
         counts["real_tuning_crops"] = len(crops) * args.real_tuning_crops
+    if args.reader_crops:
+        crops, crop_labels = reader_crops(args.limit)
+        parts.append(np.repeat(crops, args.reader_crops, axis=0))
+        part_labels.append(np.repeat(crop_labels, args.reader_crops))
+        counts["reader_crops"] = len(crops) * args.reader_crops
     negative_count = int(round(args.negative_share * len(digits)))
     if negative_count:
         shipped = Classifier(DEFAULT_MODEL_PATH) if DEFAULT_MODEL_PATH.is_file() else None
@@ -261,6 +276,21 @@ def real_tuning_crops() -> tuple[np.ndarray, np.ndarray]:
         raise SystemExit(f"--real-tuning-crops needs the real samples ({SAMPLES}) or their cache")
     tuning = real.half("tune")
     return np.rint(tuning.crops * 255).astype(np.uint8), tuning.labels
+
+
+def reader_crops(limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The crops the reader renders from synthetic pages of training digits (uint8 28x28), and their digits.
+
+    Misread ones included: a digit whose small loops fill in when it is put on a page and cut
+    out again is read wrong, though its MNIST image is read right (session 11's review of dense
+    pages). Made of training digits only, the validation digits left out (``load_labelled_crops``);
+    ``limit`` (smoke runs) keeps the first crops only.
+    """
+    from tools.harvest_negatives import load_labelled_crops
+
+    labelled = load_labelled_crops("train")
+    crops, labels = labelled.crops[:limit], labelled.labels[:limit]
+    return np.rint(crops * 255).astype(np.uint8), labels
 
 
 def make_datasets(args: argparse.Namespace):
@@ -359,6 +389,11 @@ def main() -> None:
             "scale 0.88-1.12, shear ±0.15, shift ±2.5 px, stroke thickness ±1 px"
             + ("; shapes MNIST lacks (training.shapes)" if args.shapes else "")
             + (f"; {args.real_tuning_crops} copies of each real tuning-half crop" if args.real_tuning_crops else "")
+            + (
+                f"; {args.reader_crops} copies of each crop the reader renders from synthetic training pages"
+                if args.reader_crops
+                else ""
+            )
             + (
                 f"; 'not a digit' class, {args.negative_share:g} negatives per digit (training.negatives)"
                 if args.negative_share > 0
