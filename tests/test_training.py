@@ -120,7 +120,9 @@ def test_real_tuning_crops_adds_copies_of_the_tuning_half_only(monkeypatch: pyte
     assert not images[:, 6, 6].any()  # the check half's crop is never trained on
 
 
-def test_reader_crops_adds_copies_of_the_labelled_crops(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reader_crops_adds_copies_of_the_labelled_crops_and_more_of_the_hard_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import argparse
 
     import tools.harvest_negatives as harvest
@@ -130,13 +132,17 @@ def test_reader_crops_adds_copies_of_the_labelled_crops(monkeypatch: pytest.Monk
     crops[0, 5, 5], crops[1, 6, 6] = 1.0, 0.5
     fake = harvest.LabelledCrops(crops, np.array([3, 8]), np.array([10, 20]), np.array(["dense", "small"]))
     monkeypatch.setattr(harvest, "load_labelled_crops", lambda source: fake if source == "train" else None)
-    args = argparse.Namespace(shapes=False, negative_share=0.0, real_tuning_crops=0, reader_crops=3, seed=0, limit=None)
+    monkeypatch.setattr(train, "hard_crops", lambda crops, labels, path: np.array([False, True]))
+    args = argparse.Namespace(
+        shapes=False, negative_share=0.0, real_tuning_crops=0, seed=0, limit=None, init_from=None,
+        reader_crops=3, hard_reader_crops=2,
+    )  # fmt: skip
     digits, labels = np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.int64)
 
     images, all_labels, counts = train.training_images(args, digits, labels)
 
-    assert counts == {"digits": 4, "reader_crops": 6}
-    assert all_labels.tolist() == [0] * 4 + [3, 3, 3, 8, 8, 8]
+    assert counts == {"digits": 4, "reader_crops": 6, "hard_reader_crops": 2}
+    assert all_labels.tolist() == [0] * 4 + [3, 3, 3, 8, 8, 8] + [8, 8]  # the hard one twice more
     assert images.dtype == np.uint8 and images[4, 5, 5] == 255 and images[7, 6, 6] == 128
 
 
@@ -157,6 +163,24 @@ def test_labelled_synthetic_crops_carry_the_digits_written_there() -> None:
     # Matched by position: were one digit off, most crops would read as another digit than their label.
     read = Classifier().raw(made.crops)[:, :10].argmax(axis=1)
     assert np.mean(read == made.labels) >= 0.9
+
+
+def test_soup_with_averages_the_weights_of_two_models_of_one_architecture(tmp_path: Path) -> None:
+    import keras
+
+    from training import train
+
+    keras.utils.set_random_seed(1)
+    start, tuned = train.build_model(), train.build_model()  # two draws of fresh weights
+    start.save(tmp_path / "start.keras")
+    expected = [(a + b) / 2 for a, b in zip(tuned.get_weights(), start.get_weights(), strict=True)]
+
+    souped = train.weight_soup(tuned, tmp_path / "start.keras")
+
+    assert all(np.allclose(a, b) for a, b in zip(souped.get_weights(), expected, strict=True))
+    assert not np.allclose(souped.get_weights()[0], start.get_weights()[0])
+    with pytest.raises(SystemExit):  # an 11-output model is another architecture
+        train.weight_soup(train.build_model(11), tmp_path / "start.keras")
 
 
 def test_roof_one_and_hooked_nine_draw_their_strokes_left_of_the_digit() -> None:
