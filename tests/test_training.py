@@ -183,7 +183,7 @@ def test_soup_with_averages_the_weights_of_two_models_of_one_architecture(tmp_pa
         train.weight_soup(train.build_model(11), tmp_path / "start.keras")
 
 
-def test_roof_one_and_hooked_nine_draw_their_strokes_left_of_the_digit() -> None:
+def test_roof_one_and_hooked_nines_draw_their_strokes_left_of_the_digit() -> None:
     import cv2
 
     from training import shapes
@@ -195,7 +195,11 @@ def test_roof_one_and_hooked_nine_draw_their_strokes_left_of_the_digit() -> None
     cv2.line(nine, (18, 9), (18, 23), 255, 2)  # a 9: a loop and a straight stem down its right side
     rng = np.random.default_rng(0)
     # The rows where the flag falls beside the 1's stem, and where the hook curls from the 9's foot.
-    for variant, digit, rows in ((shapes.roof_one, one, slice(8, 14)), (shapes.hooked_nine, nine, slice(20, 25))):
+    for variant, digit, rows in (
+        (shapes.roof_one, one, slice(8, 14)),
+        (shapes.hooked_nine, nine, slice(20, 25)),
+        (shapes.long_hooked_nine, nine, slice(20, 26)),  # its loop shrunk up, its hook wide at the foot
+    ):
         made = variant(rng, digit)
         assert made.shape == (28, 28) and made.dtype == np.uint8
         own = shapes.mnist_layout(shapes.upsampled(digit))

@@ -33,6 +33,9 @@ INK = 128  # a pixel at least this bright (of 255) is ink, as MNIST's own binari
 # A roof-shaped 1's flag falls at least this steeply (degrees below the horizontal): 7s of the real
 # tuning half with tops falling 30 degrees were read as 1s by a model trained on flatter flags.
 ROOF_MIN_DEGREES = 48
+# A long-hooked 9 is the digit shrunk to this share of its height (the rest is its long stem and
+# hook): the loops of d_054's 9s (real tuning half) are a third to a half of the digit's height.
+LONG_NINE_SCALE = (0.5, 0.7)
 
 # A variant edits one uint8 28x28 digit with a random generator; None where it cannot (no ink).
 Variant = Callable[[np.random.Generator, np.ndarray], "np.ndarray | None"]
@@ -256,6 +259,43 @@ def hooked_nine(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, in
     _line(canvas, turn, end, width)
 
 
+@_edited
+def long_hooked_nine(rng: np.random.Generator, canvas: np.ndarray, box: tuple[int, int, int, int], width: int) -> None:
+    """A 9 with a small loop on a long stem that ends in a wide hook curled left and up, like a g.
+
+    The 9s of the real tuning scan d_054 look so: the loop a third to a half of the height, the
+    hook reaching back under it or further (the shipped model read such 9s as 3). The digit is
+    shrunk into the canvas's top first, so that the stem has room to go on down.
+    """
+    top, bottom, left, right = box
+    scale = rng.uniform(*LONG_NINE_SCALE)
+    centre_x = (left + right) / 2
+    # Moved right as well: the hook reaches back under the loop and further left.
+    shrink = np.float32([[scale, 0, 0.65 * SIDE - centre_x * scale], [0, scale, UP - top * scale]])
+    canvas[:] = cv2.warpAffine(canvas, shrink, (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderValue=0)
+    # Thickened back by what the shrinking took from the stroke: the layout scales the digit up again.
+    grow = max(1, int(round(width * (1 - scale))))
+    canvas[:] = cv2.dilate(canvas, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    box = ink_box(canvas)
+    if box is None:
+        return
+    top, bottom, left, right = box
+    foot_x = _band_x(canvas, bottom - width, bottom)
+    if foot_x is None:
+        return
+    height = bottom - top
+    stem_end = (foot_x - rng.uniform(0.0, 0.1) * height, bottom + rng.uniform(0.1, 0.35) * height)
+    reach = rng.uniform(1.0, 1.8) * max(right - left, 0.5 * height)
+    # The hook as a quadratic Bezier from the stem's end, round its lowest point, back up to the left.
+    control = (stem_end[0] - 0.3 * reach, stem_end[1] + rng.uniform(0.2, 0.4) * height)
+    end = (stem_end[0] - reach, stem_end[1] - rng.uniform(0.05, 0.5) * height)
+    t = np.linspace(0.0, 1.0, 12)[:, None]
+    curve = (1 - t) ** 2 * np.array(stem_end) + 2 * t * (1 - t) * np.array(control) + t**2 * np.array(end)
+    points = [(foot_x, bottom - width / 2), *map(tuple, np.clip(curve, 0, SIDE - 1))]
+    for start, stop in zip(points, points[1:], strict=False):
+        _line(canvas, start, stop, width)
+
+
 def p_shaped_nine(rng: np.random.Generator, digit: np.ndarray) -> np.ndarray | None:
     """A 9 with its stem down the left of the loop, like a P (the digit mirrored)."""
     _ = rng
@@ -290,7 +330,7 @@ VARIANTS: dict[int, tuple[tuple[Variant, float], ...]] = {
     6: ((g_shaped_six, 0.15),),
     7: ((crossed_seven, 0.3),),
     8: ((open_eight, 0.15),),
-    9: ((p_shaped_nine, 0.12), (hooked_nine, 0.15)),
+    9: ((p_shaped_nine, 0.12), (hooked_nine, 0.15), (long_hooked_nine, 0.1)),
 }
 
 
