@@ -39,7 +39,11 @@ set is touched once, after training, to write the report next to the model.
 Run, from the repository root:
     python -m training.train --output /tmp/base/digitsight_cnn.keras   # the shipped model, step 1 (~25 min)
     python -m training.train --init-from /tmp/base/digitsight_cnn.keras --shapes --epochs 6 --seed 777 \
-        --max-learning-rate 3e-4 --average-with /tmp/base/digitsight_cnn.keras   # step 2 -> models/ (~8 min)
+        --max-learning-rate 3e-4 --average-with /tmp/base/digitsight_cnn.keras \
+        --output /tmp/avg/digitsight_cnn.keras   # step 2 (~8 min)
+    python -m training.train --init-from /tmp/avg/digitsight_cnn.keras --shapes --reader-crops 2 \
+        --hard-reader-crops 8 --epochs 3 --seed 777 --max-learning-rate 3e-4 \
+        --soup-with /tmp/avg/digitsight_cnn.keras   # step 3 -> models/ (~12 min)
     python -m training.train --shapes --negative-share 0.15 --epochs 20 --output /tmp/t/digitsight_cnn.keras
     python -m training.train --init-from models/digitsight_cnn.keras --shapes --epochs 3 \
         --max-learning-rate 3e-4 --output /tmp/ft/digitsight_cnn.keras   # fine-tune the shipped model
@@ -186,7 +190,7 @@ def averaged(model: keras.Model, other_path: Path) -> keras.Model:
 
 
 def weight_soup(model: keras.Model, other_path: Path) -> keras.Model:
-    """``model`` with each weight the mean of its own and the model at ``other_path``'s (a "model soup").
+    """A model whose each weight is the mean of ``model``'s and the model at ``other_path``'s (a "model soup").
 
     Meant for a fine-tune and the model it started from: the two lie in one basin, so the
     mean is a model as good as either that changes fewer of the start's right answers than
@@ -196,8 +200,9 @@ def weight_soup(model: keras.Model, other_path: Path) -> keras.Model:
     mine, theirs = model.get_weights(), other.get_weights()
     if [w.shape for w in mine] != [w.shape for w in theirs]:
         raise SystemExit(f"--soup-with needs a model of the same architecture as the one trained: {other_path}")
-    model.set_weights([(a + b) / 2 for a, b in zip(mine, theirs, strict=True)])
-    return model
+    # Into the uncompiled copy: saved, the trained model would carry its optimizer's state (twice its size).
+    other.set_weights([(a + b) / 2 for a, b in zip(mine, theirs, strict=True)])
+    return other
 
 
 def accuracy_on(model: keras.Model, dataset: tf.data.Dataset) -> float:
