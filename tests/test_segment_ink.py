@@ -8,7 +8,7 @@ import pytest
 from drawn_pages import assert_one_line_of, page, zero
 
 from digitsight.segment import analyse, binarize, ink_levels, open_valleys, segment
-from digitsight.segment.ink import WEAK_SHARE
+from digitsight.segment.ink import WEAK_SHARE, Levels
 
 
 def test_polarity_dark_ink_on_paper_and_light_ink_on_board():
@@ -162,3 +162,59 @@ def test_a_small_loop_stays_as_the_hysteresis_makes_it_on_textured_paper():
     ink, _ = binarize(contrast, levels)
     assert ink[8:10, 8:10].all()
     assert np.array_equal(ink.astype(bool), levels.smooth > levels.median + WEAK_SHARE * levels.ink)
+
+
+def _levels_of(smooth: np.ndarray, noise: float = 0.5) -> Levels:
+    """``ink_levels`` as if measured: paper at 0 with ``noise``, the ink's contrast 240; ``smooth`` as given."""
+    return Levels(smooth.astype(np.float32), 0.0, noise, 240.0)
+
+
+def _bold_and_faded(faded_peak: float = 80.0) -> np.ndarray:
+    """A bold stroke (240) and, apart from it, a fainter one: columns 16, 30, peak, peak, 30, 16 (already smooth)."""
+    smooth = np.zeros((20, 40), np.float32)
+    smooth[4:16, 4:7] = 240
+    smooth[4:16, 18:24] = [16, 30, faded_peak, faded_peak, 30, 16]
+    return smooth
+
+
+def test_a_digit_far_fainter_than_the_others_is_found_by_its_own_hysteresis_on_quiet_paper():
+    # A second pen at a third of the others' contrast: no pixel of it reaches the page's strong threshold (120), so
+    # the page's hysteresis drops it whole. Its own: cores over half its peak (40), extent over a quarter (20), so
+    # the 30s join and the 16s (over the region's floor, 0.06 of 240) stay out.
+    smooth = _bold_and_faded()
+    levels = _levels_of(smooth)
+    ink, _ = binarize(smooth, levels)
+    expected = np.zeros(smooth.shape, bool)
+    expected[4:16, 4:7] = True
+    expected[4:16, 19:23] = True
+    assert np.array_equal(ink.astype(bool), expected)
+    assert not _touching_strong(levels)[:, 10:].any()  # the page's hysteresis alone: the faded stroke lost
+
+
+def _touching_strong(levels: Levels) -> np.ndarray:
+    weak = (levels.smooth > levels.median + WEAK_SHARE * levels.ink).astype(np.uint8)
+    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    return np.isin(labels, np.unique(labels[levels.strong()])) & (weak > 0)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["textured paper", "peak too faint", "touches the border"],
+)
+def test_a_faint_region_stays_out_on_textured_paper_too_faint_or_at_the_border(case):
+    # Grain of 4 grey levels (30 of them over the weak threshold: not quiet), a peak under FADED_PEAK_SHARE of the
+    # ink's contrast (a smudge: 30 < 36), or a faint line reaching the image's edge (a ruled margin): the page's
+    # hysteresis stands, the bold stroke alone.
+    smooth = _bold_and_faded(faded_peak=30.0 if case == "peak too faint" else 80.0)
+    if case == "touches the border":
+        smooth[:, 18:24] = smooth[10, 18:24]
+    levels = _levels_of(smooth, noise=4.0 if case == "textured paper" else 0.5)
+    ink, _ = binarize(smooth, levels)
+    assert np.array_equal(ink.astype(bool), _touching_strong(levels))
+
+
+def test_a_faded_zero_between_bold_ones_is_segmented_on_flawless_paper():
+    # White on black, the middle 0 at a quarter of the others' brightness (60 of 240): one line of three.
+    image = page(tone=0)
+    drawn = [zero(image, 40 + 80 * k, 50, value=60 if k == 1 else 240, thickness=3) for k in range(3)]
+    assert_one_line_of(segment(image), drawn)

@@ -6,7 +6,8 @@
    the strokes, so shadows and gradients vanish;
 3. ``binarize``, with hysteresis: a strong threshold finds the strokes, a weak one keeps
    their thin or faint parts that touch a strong pixel (on flawless paper, down to the ridge
-   of a stroke far fainter than the rest, and the inside of a small loop that the smoothing
+   of a stroke far fainter than the rest, a digit written far fainter than the others is
+   found by a hysteresis of its own, and the inside of a small loop that the smoothing
    filled is paper again); ``open_valleys`` takes back the gaps between
    strokes that a blur filled in, where the strokes came out too thick.
 """
@@ -99,6 +100,16 @@ VALLEY_SHARE = 0.20
 # this many pixels (``_loops_reopened``): a loop the size of a hooked 9's on a 200-digit scan (realworld-dev d_054,
 # tuning half: 3 of its 20 9s read 3 or 0 with loops 4 pixels across filled), not a single dim pixel inside a stroke.
 LOOP_MIN_AREA = 3
+# A digit written fainter than the rest (a second pen, a pencil pressed lightly: ``_faded_digits``) never reaches the
+# page's strong threshold, and is thresholded against its own peak instead. Its region: the smoothed contrast over
+# this many noise deviations and this fraction of the ink's contrast (under a quarter of a quarter: the weak
+# threshold of a digit at a quarter of the others' contrast) ...
+FADED_NOISES = 4.0
+FADED_FLOOR_SHARE = 0.06
+# ... holding no strong pixel, and peaking at least this fraction of the ink's contrast and this many noise
+# deviations above the paper: well clear of the noise.
+FADED_PEAK_SHARE = 0.15
+FADED_PEAK_NOISES = 12.0
 
 
 class Analysis(NamedTuple):
@@ -207,7 +218,8 @@ def binarize(contrast: np.ndarray, levels: Levels | None = None) -> tuple[np.nda
     above the strong one. Thresholds are relative to the ink's own contrast (so faint
     pencil and bold marker both work) and never below a few noise deviations (so paper
     texture stays out). On quiet paper (FAINT_NOISES), the ridges of fainter strokes that
-    touch a strong pixel are ink too, and a loop the smoothing filled is opened again
+    touch a strong pixel are ink too, a digit far fainter than the others is thresholded
+    against its own peak (``_faded_digits``), and a loop the smoothing filled is opened again
     (``_loops_reopened``). ``faint`` is everything above the weak threshold: a
     faint ruled line, which the ink keeps only in pieces where it meets the digits, runs
     whole there.
@@ -222,6 +234,7 @@ def binarize(contrast: np.ndarray, levels: Levels | None = None) -> tuple[np.nda
     ink = _touching(weak, strong)
     faint_level = FAINT_NOISES * noise
     if faint_level < weak_level:  # quiet paper: the ridges of faint strokes that touch a strong pixel are ink too
+        ink |= _faded_digits(smooth, median, noise, ink_level, strong)
         faint_strokes = _touching((smooth > median + faint_level).astype(np.uint8), strong)
         brightest_around = cv2.dilate(smooth, np.ones((3, 3), np.uint8))
         ridge = smooth >= RIDGE_SHARE * brightest_around
@@ -230,6 +243,41 @@ def binarize(contrast: np.ndarray, levels: Levels | None = None) -> tuple[np.nda
         ink |= faint_strokes & (ridge & thin).astype(np.uint8)
         ink = _loops_reopened(ink, contrast > median + weak_level)
     return ink, weak
+
+
+def _faded_digits(smooth: np.ndarray, median: float, noise: float, ink_level: float, strong: np.ndarray) -> np.ndarray:
+    """The strokes of digits far fainter than the page's ink, each found by a hysteresis of its own (uint8, 1 = ink).
+
+    A region of the smoothed contrast over FADED_NOISES noise deviations and FADED_FLOOR_SHARE of the
+    ink's contrast, holding no strong pixel of the page and not reaching the image's border, whose peak
+    stands FADED_PEAK_SHARE of the ink's contrast and FADED_PEAK_NOISES deviations above the paper, is
+    thresholded as the page is, but against its own peak: its pixels over WEAK_SHARE of the peak (and
+    over the region's floor) that touch one over STRONG_SHARE of it. Only the region's pixels are looked
+    at (a few thousand on a page), so it costs a few milliseconds.
+
+    Parameters
+    ----------
+    smooth, median, noise, ink_level: ``ink_levels``'s.
+    strong: where the page's strong threshold is passed (bool).
+    """
+    floor = max(FADED_NOISES * noise, FADED_FLOOR_SHARE * ink_level)
+    count, labels = cv2.connectedComponents((smooth > median + floor).astype(np.uint8), connectivity=8)
+    pixels = np.flatnonzero(labels)  # the regions' pixels, flat
+    region = labels.ravel()[pixels]
+    height = smooth.ravel()[pixels] - median
+    peaks = np.zeros(count, np.float32)
+    np.maximum.at(peaks, region, height)
+    peaks[labels[strong]] = 0.0  # the page's own hysteresis has these
+    peaks[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = 0.0  # a ruled line, a page edge
+    peaks[peaks < max(FADED_PEAK_SHARE * ink_level, FADED_PEAK_NOISES * noise)] = 0.0
+    if not peaks[1:].any():
+        return np.zeros(smooth.shape, np.uint8)
+    peak = peaks[region]
+    own_weak = np.zeros(smooth.shape, np.uint8)
+    own_weak.ravel()[pixels[(peak > 0) & (height > np.maximum(WEAK_SHARE * peak, floor))]] = 1
+    own_strong = np.zeros(smooth.shape, bool)
+    own_strong.ravel()[pixels[(peak > 0) & (height > STRONG_SHARE * peak)]] = True
+    return _touching(own_weak, own_strong)
 
 
 def _loops_reopened(ink: np.ndarray, above_weak: np.ndarray) -> np.ndarray:
