@@ -7,7 +7,9 @@ beside it):
    held-out training digits), on the MNIST test digits (reported only, never chosen on),
    and on the real digit crops (``tools/build_real_digits.py``), tuning and check halves;
 2. "not a digit": the share of a held-out negative set rejected (P(not a digit) at or above
-   the model's threshold), per kind, and the share of real digit crops rejected;
+   the model's threshold), per kind, and the share of real digit crops rejected; then the
+   issue's two crop-level targets at one threshold, the one that rejects OPERATING_SHARE of
+   the *validation* negatives (chosen without the held-out negatives or the real crops);
 3. expected calibration error (ECE, 10 bins), before (temperature 1) and after (the fitted
    temperature), on MNIST validation and on both real halves; ``--plots`` draws the
    reliability diagrams (docs/reliability.png);
@@ -48,6 +50,11 @@ from digitsight.nets.digits import DEFAULT_MODEL_PATH, DIGITS, Classifier
 from tools.build_real_digits import SAMPLES, RealDigits, load_real_digits
 from training.calibrate import as_reported
 from training.negatives import NOT_A_DIGIT, measuring_negatives
+
+# Issue 20's crop-level targets are a pair at one threshold: >= 95% of held-out negatives rejected
+# and <= 0.5% of real check crops. The threshold is set where this share of the validation negatives
+# (``measuring_negatives("validation")``) is rejected, so neither measured set chooses it.
+OPERATING_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,26 @@ def classifier_section(
     print(f"\n2. Held-out negatives rejected: {rejected.mean():.1%} of {len(images)}")
     print("  " + "  ".join(f"{kind} {rejected[kinds == kind].mean():.0%}" for kind in dict.fromkeys(kinds)))
     figures["held-out negatives"] = {"crops": len(images), "rejected": float(rejected.mean())}
+    if rejector:
+        operating_point(classifier, sets, negatives, figures)
     return sets
+
+
+def operating_point(classifier: Classifier, sets: dict[str, Scored], held_out: Scored, figures: dict) -> None:
+    """Print the held-out negatives and the digit crops rejected at the threshold rejecting OPERATING_SHARE
+    of the validation negatives (the issue's crop-level targets, measured together)."""
+    t = classifier.temperature
+    images, _ = measuring_negatives("validation")
+    validation = Scored(classifier.raw(_as_crops(images)), np.full(len(images), NOT_A_DIGIT))
+    threshold = float(np.quantile(validation.calibrated(t)[:, NOT_A_DIGIT], 1 - OPERATING_SHARE))
+    print(f"  at P(not a digit) >= {threshold:.4g}, rejecting {OPERATING_SHARE:.0%} of the validation negatives:")
+    point = {"threshold": threshold, "held-out negatives": float(held_out.rejected(t, threshold).mean())}
+    print(f"    held-out negatives rejected {point['held-out negatives']:6.1%}")
+    for name, scored in sets.items():
+        rejected = scored.rejected(t, threshold)
+        point[name] = float(rejected.mean())
+        print(f"    {name:<28} rejected {rejected.mean():6.2%} ({int(rejected.sum())} of {len(rejected)})")
+    figures[f"at {OPERATING_SHARE:.0%} of validation negatives"] = point
 
 
 def calibration_section(sets: dict[str, Scored], temperature: float, plots: Path | None, figures: dict) -> None:
