@@ -6,9 +6,9 @@
    the strokes, so shadows and gradients vanish;
 3. ``binarize``, with hysteresis: a strong threshold finds the strokes, a weak one keeps
    their thin or faint parts that touch a strong pixel (on flawless paper, down to the ridge
-   of a stroke far fainter than the rest, a digit written far fainter than the others is
-   found by a hysteresis of its own, and the inside of a small loop that the smoothing
-   filled is paper again); ``open_valleys`` takes back the gaps between
+   of a stroke far fainter than the rest, and the inside of a small loop that the smoothing
+   filled is paper again), and a digit written far fainter than the others is found by a
+   hysteresis of its own; ``open_valleys`` takes back the gaps between
    strokes that a blur filled in, where the strokes came out too thick.
 """
 
@@ -100,14 +100,20 @@ VALLEY_SHARE = 0.20
 # this many pixels (``_loops_reopened``): a loop the size of a hooked 9's on a 200-digit scan (realworld-dev d_054,
 # tuning half: 3 of its 20 9s read 3 or 0 with loops 4 pixels across filled), not a single dim pixel inside a stroke.
 LOOP_MIN_AREA = 3
-# A digit written fainter than the rest (a second pen, a pencil pressed lightly: ``_faded_digits``) never reaches the
-# page's strong threshold, and is thresholded against its own peak instead. Its region: the smoothed contrast over
-# this many noise deviations and this fraction of the ink's contrast (under a quarter of a quarter: the weak
-# threshold of a digit at a quarter of the others' contrast) ...
+# A digit written far fainter than the others (a second pen, a pencil pressed lightly: ``_faded_digits``) never
+# reaches the page's strong threshold and was dropped whole; it is thresholded against its own peak instead. Its
+# region: the smoothed contrast over this many noise deviations (set by hand: out of the paper's grain) and this
+# fraction of the ink's contrast (under the weak threshold, a quarter of the peak, of a digit at a quarter of the
+# others' contrast; 0.04 and 0.10 read within one image of it on the probe below); a region holding a strong pixel
+# is the page's hysteresis's, and one reaching the image's border is a ruled margin line, a shadow's or a table's
+# edge, or print showing through at a photo's edge (without that, realworld-dev d_031 and d_015, tuning half, and
+# synthetic ruled/26 read wrong) ...
 FADED_NOISES = 4.0
 FADED_FLOOR_SHARE = 0.06
-# ... holding no strong pixel, and peaking at least this fraction of the ink's contrast and this many noise
-# deviations above the paper: well clear of the noise.
+# ... and it must peak at least this fraction of the ink's contrast and this many noise deviations over the paper:
+# well clear of the noise. Probe (validation digits, one or two of a number's digits at 25-50% of the others'
+# contrast, 80 each on clean paper, a scan and light_on_dark): 0.10 reads as 0.15, 0.20 loses 3 scans; 6 and 20
+# deviations read as 12.
 FADED_PEAK_SHARE = 0.15
 FADED_PEAK_NOISES = 12.0
 
@@ -217,10 +223,10 @@ def binarize(contrast: np.ndarray, levels: Levels | None = None) -> tuple[np.nda
     ``ink`` is found by hysteresis: the parts above the weak threshold that touch a pixel
     above the strong one. Thresholds are relative to the ink's own contrast (so faint
     pencil and bold marker both work) and never below a few noise deviations (so paper
-    texture stays out). On quiet paper (FAINT_NOISES), the ridges of fainter strokes that
-    touch a strong pixel are ink too, a digit far fainter than the others is thresholded
-    against its own peak (``_faded_digits``), and a loop the smoothing filled is opened again
-    (``_loops_reopened``). ``faint`` is everything above the weak threshold: a
+    texture stays out); a digit far fainter than the others, which never reaches the strong
+    threshold, is thresholded against its own peak (``_faded_digits``). On quiet paper
+    (FAINT_NOISES), the ridges of fainter strokes that touch a strong pixel are ink too, and a
+    loop the smoothing filled is opened again (``_loops_reopened``). ``faint`` is everything above the weak threshold: a
     faint ruled line, which the ink keeps only in pieces where it meets the digits, runs
     whole there.
     """
@@ -231,10 +237,9 @@ def binarize(contrast: np.ndarray, levels: Levels | None = None) -> tuple[np.nda
     strong = levels.strong()
     weak_level = max(WEAK_NOISES * noise, WEAK_SHARE * ink_level)
     weak = (smooth > median + weak_level).astype(np.uint8)
-    ink = _touching(weak, strong)
+    ink = _touching(weak, strong) | _faded_digits(smooth, median, noise, ink_level, strong)
     faint_level = FAINT_NOISES * noise
     if faint_level < weak_level:  # quiet paper: the ridges of faint strokes that touch a strong pixel are ink too
-        ink |= _faded_digits(smooth, median, noise, ink_level, strong)
         faint_strokes = _touching((smooth > median + faint_level).astype(np.uint8), strong)
         brightest_around = cv2.dilate(smooth, np.ones((3, 3), np.uint8))
         ridge = smooth >= RIDGE_SHARE * brightest_around
@@ -261,8 +266,9 @@ def _faded_digits(smooth: np.ndarray, median: float, noise: float, ink_level: fl
     strong: where the page's strong threshold is passed (bool).
     """
     floor = max(FADED_NOISES * noise, FADED_FLOOR_SHARE * ink_level)
-    count, labels = cv2.connectedComponents((smooth > median + floor).astype(np.uint8), connectivity=8)
-    pixels = np.flatnonzero(labels)  # the regions' pixels, flat
+    low = smooth > median + floor
+    count, labels = cv2.connectedComponents(low.view(np.uint8), connectivity=8)
+    pixels = np.flatnonzero(low)  # the regions' pixels, flat
     region = labels.ravel()[pixels]
     height = smooth.ravel()[pixels] - median
     peaks = np.zeros(count, np.float32)
@@ -273,11 +279,18 @@ def _faded_digits(smooth: np.ndarray, median: float, noise: float, ink_level: fl
     if not peaks[1:].any():
         return np.zeros(smooth.shape, np.uint8)
     peak = peaks[region]
+    weak_pixels = pixels[(peak > 0) & (height > np.maximum(WEAK_SHARE * peak, floor))]
+    strong_pixels = pixels[(peak > 0) & (height > STRONG_SHARE * peak)]
+    # The hysteresis within the box round those pixels only: a few regions on a page.
+    rows, columns = np.unravel_index(weak_pixels, smooth.shape)
+    box = np.s_[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
     own_weak = np.zeros(smooth.shape, np.uint8)
-    own_weak.ravel()[pixels[(peak > 0) & (height > np.maximum(WEAK_SHARE * peak, floor))]] = 1
+    own_weak.ravel()[weak_pixels] = 1
     own_strong = np.zeros(smooth.shape, bool)
-    own_strong.ravel()[pixels[(peak > 0) & (height > STRONG_SHARE * peak)]] = True
-    return _touching(own_weak, own_strong)
+    own_strong.ravel()[strong_pixels] = True
+    found = np.zeros(smooth.shape, np.uint8)
+    found[box] = _touching(own_weak[box], own_strong[box])
+    return found
 
 
 def _loops_reopened(ink: np.ndarray, above_weak: np.ndarray) -> np.ndarray:
