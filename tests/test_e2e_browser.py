@@ -378,6 +378,12 @@ def test_camera_photo_is_read(page: Page, app_url: str) -> None:
     """Chromium's fake camera shows the first example; a photo of it is read to its number."""
     page.goto(f"{app_url}/predictor")
     page.get_by_role("radio", name="Take a photo", exact=True).click()
+    # A user clicks once the camera shows a picture. The button is enabled before the video has a frame,
+    # and a click then captures nothing (under load in CI: no photo, no reading, after 120 s).
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video');"
+        " return v !== null && v.readyState >= 2 && v.videoWidth > 0; }"
+    )
     page.get_by_role("button", name="Take Photo").click()
     expect_number(page, EXAMPLES[0]["number"])
     expect_no_error(page)
