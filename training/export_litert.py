@@ -1,6 +1,6 @@
 """Export Keras models to LiteRT (``.tflite``), so that reading runs without TensorFlow.
 
-    python -m training.export_litert                      # the three shipped models
+    python -m training.export_litert                      # the four shipped models
     python -m training.export_litert models/mine.keras    # any model, written beside it
 
 Each ``X.keras`` becomes ``X.tflite`` beside it, and ``X.litert.json`` records the
@@ -30,7 +30,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = [
     REPO_ROOT / "models" / name
-    for name in ("digitsight_cnn.keras", "digitsight_pairs.keras", "digitsight_chains.keras")
+    for name in (
+        "digitsight_cnn.keras",
+        "digitsight_pairs.keras",
+        "digitsight_chains.keras",
+        "digitsight_notdigit.keras",
+    )
 ]
 # The fixed batch both models read to compare their outputs: enough images to cover
 # every output unit's range, small enough to run in well under a second.
@@ -113,7 +118,7 @@ def _sha256(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("models", nargs="*", type=Path, help="Keras models to export (default: the shipped three)")
+    parser.add_argument("models", nargs="*", type=Path, help="Keras models to export (default: the shipped four)")
     args = parser.parse_args(argv)
     for keras_path in args.models or SHIPPED:
         tflite_path = export_litert(keras_path)
