@@ -110,7 +110,7 @@ def candidates(
 
     ``tools/tune_reading.py`` re-scores these under other weights (``choose``).
     """
-    processed, scale, analysis, sheet = _processing_image(loaded)
+    processed, scale, analysis, sheet = processing_image(loaded)
     found, enlarged = segment_small(processed, analysis)
     scale *= enlarged
     plans, images = plan_lines(found.lines, pairs=pair_model is not None, chains=chain_model is not None)
@@ -138,7 +138,7 @@ def _in_photo(digit: Digit, sheet: Sheet, loaded: LoadedImage) -> Digit:
     return replace(digit, box=(x0, y0, x1 - x0, y1 - y0))
 
 
-def _processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float, Analysis | None, Sheet | None]:
+def processing_image(loaded: LoadedImage) -> tuple[np.ndarray, float, Analysis | None, Sheet | None]:
     """The grayscale image segmentation works on, its pixels per pixel of the frame, its analysis, and the sheet.
 
     The frame is the original image; or, where a whole sheet was found and rectified

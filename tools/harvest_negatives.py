@@ -50,7 +50,7 @@ from digitsight.labelled import load_labels
 from digitsight.nets import DIGIT
 from digitsight.nets.digits import Classifier
 from digitsight.normalize import to_mnist
-from digitsight.reading import _processing_image, candidates, load_models
+from digitsight.reading import candidates, load_models, processing_image
 from digitsight.segment import segment_small
 from digitsight.segment.blob import box_overlap
 from digitsight.synthetic.glyphs import contact_sheet
@@ -322,7 +322,7 @@ def _unchosen(
 
 def _stray_ink(loaded: LoadedImage, units: list[Unit]) -> list[tuple[np.ndarray, str]]:
     """The ink components (of the segmentation reading makes) away from every chosen digit, as crops."""
-    processed, _, analysis, _ = _processing_image(loaded)
+    processed, _, analysis, _ = processing_image(loaded)
     segmentation, _ = segment_small(processed, analysis)
     margin = MARGIN * segmentation.digit_height
     grown = [(u.box[0] - margin, u.box[1] - margin, u.box[2] + 2 * margin, u.box[3] + 2 * margin) for u in units]
