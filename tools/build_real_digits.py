@@ -32,9 +32,10 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from digitsight.decode.candidates import Candidates
 from digitsight.decode.placement import place
 from digitsight.decode.scoring import spell
-from digitsight.decode.search import choose
+from digitsight.decode.search import Choice, choose
 from digitsight.imaging import PROCESS_MAX_PIXELS, load_image
 from digitsight.labelled import half_of, load_labels
 from digitsight.nets import DIGIT
@@ -73,14 +74,25 @@ def crops_of_image(path: Path, label: str, models: tuple) -> list[tuple[np.ndarr
     truth = label.replace(" ", "")
     if sum(len(line) for line in place(choice, seen, loaded.size)) != len(truth):
         return None
+    found, spelt = single_digit_crops(seen, choice)
+    if spelt != len(truth):
+        return None
+    return [(crop, int(truth[position])) for crop, position in found]
+
+
+def single_digit_crops(seen: Candidates, choice: Choice) -> tuple[list[tuple[np.ndarray, int]], int]:
+    """(crop, position among the digits ``choice`` spells) of each piece it read as one digit, and how many it spells.
+
+    A pair or a row spells as many digits as it holds; the classifier saw none of them alone,
+    so they give no crop, but they move the position on.
+    """
     found, position = [], 0
     for line in choice.lines:
         for piece, how in line:
             if how == DIGIT:
-                found.append((seen.crops[piece.crop], int(truth[position])))
-            # A pair or a row places as many digits as it spells; the classifier saw none of them alone.
+                found.append((seen.crops[piece.crop], position))
             position += len(spell([(piece, how)], choice.probabilities, seen.pairs, seen.chains))
-    return found if position == len(truth) else None
+    return found, position
 
 
 def build(samples: Path = SAMPLES) -> RealDigits:

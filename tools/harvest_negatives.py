@@ -54,7 +54,7 @@ from digitsight.reading import candidates, load_models, processing_image
 from digitsight.segment import segment_small
 from digitsight.segment.blob import box_overlap
 from digitsight.synthetic.glyphs import contact_sheet
-from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES, load_or_build
+from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES, load_or_build, single_digit_crops
 from training.negatives import LOOKS_LIKE_DIGIT
 
 CACHE = REPO_ROOT / ".cache" / "real_negatives.npz"
@@ -149,6 +149,11 @@ class ReaderCrops:
     kinds: np.ndarray
 
 
+def _held_out(source: str) -> set[int]:
+    """The indices of the held-out validation digits among ``synthetic.digits(source)``: none but in ``"train"``."""
+    return set(validation_split(len(synthetic.digits("train")[0]))[0].tolist()) if source == "train" else set()
+
+
 def synthetic_crops(per_category: int, models: tuple, source: str = "train") -> ReaderCrops:
     """Crops as the reader renders them, from synthetic pages (every category) of ``source``'s MNIST digits.
 
@@ -157,7 +162,7 @@ def synthetic_crops(per_category: int, models: tuple, source: str = "train") -> 
     those pages (``_negatives``). From ``"train"``, a page holding any held-out validation
     digit is skipped: they stay unseen.
     """
-    held_out = set(validation_split(len(synthetic.digits("train")[0]))[0].tolist()) if source == "train" else set()
+    held_out = _held_out(source)
     digits, indices, negatives, kinds = [], [], [], []
     for category in synthetic.CATEGORIES:
         for index in range(per_category):
@@ -169,13 +174,10 @@ def synthetic_crops(per_category: int, models: tuple, source: str = "train") -> 
             choice = choose(seen)
             if choice.number != sample.label:
                 continue
-            position = 0  # the label's digits are sample.digits, in order
-            for line in choice.lines:
-                for piece, how in line:
-                    if how == DIGIT:
-                        digits.append(seen.crops[piece.crop])
-                        indices.append(sample.digits[position])
-                    position += len(spell([(piece, how)], choice.probabilities, seen.pairs, seen.chains))
+            found, _ = single_digit_crops(seen, choice)
+            for crop, position in found:  # the label's digits are sample.digits, in order
+                digits.append(crop)
+                indices.append(sample.digits[position])
             for crop, kind in _negatives(loaded, seen, choice, models[0]):
                 negatives.append(crop)
                 kinds.append(kind)
@@ -224,14 +226,8 @@ def labelled_crops_of_page(sample: synthetic.Sample, models: tuple) -> list[tupl
     choice = choose(seen)
     if [len(group) for group in choice.number.split()] != [len(group) for group in sample.label.split()]:
         return []
-    found, position = [], 0
-    for line in choice.lines:
-        for piece, how in line:
-            if how == DIGIT:
-                found.append((seen.crops[piece.crop], position))
-            # A pair or a row spells as many digits as it holds; the classifier saw none of them alone.
-            position += len(spell([(piece, how)], choice.probabilities, seen.pairs, seen.chains))
-    return found if position == len(sample.digits) else []
+    found, spelt = single_digit_crops(seen, choice)
+    return found if spelt == len(sample.digits) else []
 
 
 def labelled_synthetic_crops(source: str, pages: dict[str, int], models: tuple, first_page: int = 0) -> LabelledCrops:
@@ -240,8 +236,8 @@ def labelled_synthetic_crops(source: str, pages: dict[str, int], models: tuple, 
     From ``"train"``, the crops of held-out validation digits are left out (a page may still
     show some: the dense pages hold a hundred digits), so that they stay unseen.
     """
-    images, labels = synthetic.digits(source)
-    held_out = set(validation_split(len(images))[0].tolist()) if source == "train" else set()
+    _, labels = synthetic.digits(source)
+    held_out = _held_out(source)
     crops, digits, indices, categories = [], [], [], []
     for category, count in pages.items():
         for index in range(first_page, first_page + count):
