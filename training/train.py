@@ -82,6 +82,8 @@ NEGATIVE_SHARE = 0.15
 # than this probability: about 7% of them (1,529 of 20,783 for the shipped model), the filled loops
 # and blurred strokes it has to learn.
 HARD_CONFIDENCE = 0.9
+# Images per model call where a whole set is read after training: memory stays bounded whatever its size.
+PREDICT_BATCH = 1000
 
 
 def parse_args() -> argparse.Namespace:
@@ -342,8 +344,7 @@ def hard_crops(crops: np.ndarray, labels: np.ndarray, model_path: Path) -> np.nd
     """Which ``crops`` (uint8 28x28) the model at ``model_path`` reads wrong or with under HARD_CONFIDENCE."""
     model = keras.models.load_model(model_path, compile=False)
     x = crops[..., None].astype("float32") / 255.0
-    probabilities = np.concatenate([np.asarray(model(x[i : i + 1000], training=False)) for i in range(0, len(x), 1000)])
-    digits = probabilities[:, :DIGITS]
+    digits = outputs_in_batches(model, x)[:, :DIGITS]
     return (digits.argmax(axis=1) != labels) | (digits.max(axis=1) < HARD_CONFIDENCE)
 
 
@@ -394,10 +395,15 @@ def digit_columns(model: keras.Model) -> Callable[..., tf.Tensor]:
 
 def rejected_share(model: keras.Model, images: np.ndarray) -> float:
     """The share of ``images`` (float (N, 28, 28, 1)) whose likeliest class is NOT_A_DIGIT."""
-    classes = np.concatenate(
-        [np.argmax(model(images[i : i + 1000], training=False), axis=1) for i in range(0, len(images), 1000)]
-    )
+    classes = np.argmax(outputs_in_batches(model, images), axis=1)
     return float(np.mean(classes == NOT_A_DIGIT))
+
+
+def outputs_in_batches(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """``model``'s outputs on ``images`` (float (N, 28, 28, 1)), PREDICT_BATCH images per call (not all at once)."""
+    return np.concatenate(
+        [np.asarray(model(images[i : i + PREDICT_BATCH], training=False)) for i in range(0, len(images), PREDICT_BATCH)]
+    )
 
 
 def main() -> None:
