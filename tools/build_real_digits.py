@@ -127,13 +127,20 @@ def load_real_digits(rebuild: bool = False, cache: Path = CACHE, samples: Path =
 def load_or_build(kind: type[T], build: Callable[[Path], T], rebuild: bool, cache: Path, samples: Path) -> T | None:
     """A set of arrays (``kind``, a dataclass of them) from the .npz ``cache``, made by ``build(samples)``
     and cached first where the cache is absent (or ``rebuild``); None without the samples."""
+    building = rebuild or not cache.is_file()
+    if building and not (samples / FOLDERS[1] / "labels.csv").is_file():
+        return None
+    return cached(kind, cache, lambda: build(samples), rebuild)
+
+
+def cached(kind: type[T], cache: Path, make: Callable[[], T], rebuild: bool = False) -> T:
+    """A set of arrays (``kind``, a dataclass of them) from the .npz ``cache``; made by ``make()``
+    and saved there first where the cache is absent (or ``rebuild``)."""
     names = [field.name for field in fields(kind)]
     if cache.is_file() and not rebuild:
         with np.load(cache, allow_pickle=False) as data:
             return kind(*(data[name] for name in names))
-    if not (samples / FOLDERS[1] / "labels.csv").is_file():
-        return None
-    made = build(samples)
+    made = make()
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cache, **{name: getattr(made, name) for name in names})
     return made

@@ -54,7 +54,7 @@ from digitsight.reading import candidates, load_models, processing_image
 from digitsight.segment import segment_small
 from digitsight.segment.blob import box_overlap
 from digitsight.synthetic.glyphs import contact_sheet
-from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES, load_or_build, single_digit_crops
+from tools.build_real_digits import FOLDERS, REPO_ROOT, SAMPLES, cached, load_or_build, single_digit_crops
 from training.negatives import LOOKS_LIKE_DIGIT
 
 CACHE = REPO_ROOT / ".cache" / "real_negatives.npz"
@@ -194,13 +194,9 @@ SYNTHETIC_PAGES = {"train": 80, "validation": 160}
 def load_synthetic_crops(source: str = "train", rebuild: bool = False) -> ReaderCrops:
     """``synthetic_crops`` of ``source`` with the shipped models, from ``.cache/`` (built first where absent)."""
     cache = REPO_ROOT / ".cache" / f"reader_crops_{source}.npz"
-    if cache.is_file() and not rebuild:
-        with np.load(cache, allow_pickle=False) as data:
-            return ReaderCrops(data["digits"], data["indices"], data["negatives"], data["kinds"])
-    crops = synthetic_crops(SYNTHETIC_PAGES[source], tuple(load_models()), source)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, **{f: getattr(crops, f) for f in ("digits", "indices", "negatives", "kinds")})
-    return crops
+    return cached(
+        ReaderCrops, cache, lambda: synthetic_crops(SYNTHETIC_PAGES[source], tuple(load_models()), source), rebuild
+    )
 
 
 @dataclass(frozen=True)
@@ -286,13 +282,8 @@ def load_labelled_crops(
 ) -> LabelledCrops:
     """``labelled_synthetic_crops`` of ``source`` by the shipped models, cached in ``.cache/`` (built where absent)."""
     cache = REPO_ROOT / ".cache" / f"reader_digits_{source}.npz"
-    if cache.is_file() and not rebuild:
-        with np.load(cache, allow_pickle=False) as data:
-            return LabelledCrops(data["crops"], data["labels"], data["indices"], data["categories"])
-    crops = labelled_synthetic_crops(source, pages or LABELLED_PAGES, tuple(load_models()))
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, **{f: getattr(crops, f) for f in ("crops", "labels", "indices", "categories")})
-    return crops
+    pages = pages or LABELLED_PAGES
+    return cached(LabelledCrops, cache, lambda: labelled_synthetic_crops(source, pages, tuple(load_models())), rebuild)
 
 
 def _unchosen(
