@@ -122,6 +122,34 @@ def test_a_broken_edge_line_is_not_taken_for_the_digits_height():
     assert_one_line_of(segment(image), drawn)
 
 
+def _zeros_beside_a_sheets_outline(outline: bool = True, zeros: int = 3) -> np.ndarray:
+    """Ink: ``zeros`` 0s (45 px tall) and, where ``outline``, a sheet's two edges running off the top and the right."""
+    ink = np.zeros((200, 400), np.uint8)
+    for k in range(zeros):
+        cv2.ellipse(ink, (150 + 60 * k, 60 + 10 * k), (12, 20), 0, 0, 360, 1, 3)
+    if outline:  # one thin stroke 200 px tall and 370 wide: a sheet's corner seen at a slant
+        cv2.polylines(ink, [np.int32([[60, 0], [30, 120], [399, 199]])], False, 1, 4)
+    return ink
+
+
+def test_a_sheets_outline_running_off_the_image_is_neither_a_digit_nor_the_digits_height():
+    blobs, height = merge_fragments(_zeros_beside_a_sheets_outline())
+    # Left in, the outline (five times the 0s' height) set the height, and the 0s were dropped as specks.
+    assert sorted(blob.x for blob in blobs) == [136, 196, 256]
+    assert height == 45  # the 0s: 40 px axes and a 3 px stroke (OpenCV draws it a pixel wider each side)
+
+
+def test_a_tall_mark_running_off_the_image_stays_where_it_fills_its_box_or_too_few_marks_are_clear_of_the_border():
+    ink = _zeros_beside_a_sheets_outline(outline=False)
+    # A 0 three times the others' height, cut by the top edge: its ink fills a quarter of its box, no outline's.
+    cv2.ellipse(ink, (60, 75), (30, 75), 0, 0, 360, 1, 7)
+    assert 26 in [blob.x for blob in merge_fragments(ink)[0]]
+    # Two marks clear of the border do not say what a digit's height is: the outline is not judged.
+    blobs, height = merge_fragments(_zeros_beside_a_sheets_outline(zeros=2))
+    assert height == 200
+    assert 28 in [blob.x for blob in blobs]
+
+
 def test_specks_are_dropped():
     image = page()
     for k in range(3):
