@@ -109,7 +109,9 @@ def merge_fragments(ink: np.ndarray) -> tuple[list[Blob], float]:
     the pen skipped) are joined whatever their size. Then, knowing the typical digit
     height, two groups merge when the union still has a digit's size and either they
     are stacked (the detached bar of a 5) or one is a small fragment close by (a
-    dashed stroke); a dash just above a digit is its bar. Dropped: thin strokes running
+    dashed stroke); a dash just above a digit is its bar. Dropped: the outline of a sheet or
+    desk running off the image, far taller than the marks clear of its border and a thin stroke
+    in its box (``_without_outlines``; before anything is merged), thin strokes running
     off the top or bottom (a broken margin line; before the height is measured), groups
     far flatter than a digit (specks, dashes), short scraps touching the image's edge,
     strokes far thinner than the others (what is left of a ruled line or a margin) or, at
