@@ -275,6 +275,30 @@ def test_smoke_training_of_the_rejector_tells_negatives_from_digits_and_names_it
     assert scores.shape[0] == 2 and np.all((scores >= 0) & (scores <= 1))
 
 
+def test_rejector_trunk_pools_every_feature_map_of_the_classifier_and_its_log_probabilities() -> None:
+    import keras
+
+    from training.train_notdigit import trunk_features
+
+    # A stand-in classifier with a ReLU at each of the three resolutions (28x28 x 3, 14x14 x 4, 7x7 x 5 channels).
+    inputs = keras.Input(shape=(28, 28, 1))
+    early = keras.layers.ReLU()(keras.layers.Conv2D(3, 3, padding="same")(inputs))
+    middle = keras.layers.ReLU()(keras.layers.Conv2D(4, 3, strides=2, padding="same")(early))
+    late = keras.layers.ReLU()(keras.layers.Conv2D(5, 3, strides=2, padding="same")(middle))
+    probabilities = keras.layers.Dense(10, activation="softmax")(keras.layers.GlobalAveragePooling2D()(late))
+    classifier = keras.Model(inputs, probabilities)
+    crops = np.random.default_rng(0).random((2, 28, 28, 1), np.float32)
+
+    trunk = trunk_features(classifier)
+    features = trunk.predict(crops, verbose=0)
+    assert features.shape == (2, 2 * (3 + 4 + 5) + 10) and not trunk.trainable
+    maps = keras.Model(inputs, early).predict(crops, verbose=0)
+    np.testing.assert_allclose(features[:, :3], maps.mean(axis=(1, 2)), rtol=1e-5, atol=1e-6)  # the 28x28 maps' means
+    np.testing.assert_allclose(features[:, 3:6], maps.max(axis=(1, 2)), rtol=1e-5, atol=1e-6)  # and maxima
+    expected = np.log(classifier.predict(crops, verbose=0) + 1e-6)
+    np.testing.assert_allclose(features[:, -10:], expected, rtol=1e-5, atol=1e-5)
+
+
 def test_rerender_turns_an_mnist_digit_into_area_averaged_binary_ink() -> None:
     import tensorflow as tf
 
