@@ -107,6 +107,9 @@ def test_a_blobs_digit_width_is_the_median_of_the_other_single_digits_of_its_lin
     # each blob's own width is left out of its digit width.
     line = spaced([12, 13, 14, 15, 16, 17, 26], gap=6)
     assert digit_widths(line, 20.0) == [15.0, 15.0, 15.0, 14.0, 14.0, 14.0, 14.5]
-    assert [plan.digit_width for plan in plan_line(line, Images(), pairs=False, chains=False)][6] == 14.5
+    plans = plan_line(line, Images(), pairs=False, chains=False)
+    assert plans[6].digit_width == 14.5
+    # Each plan also keeps its line's height, which stands in for a digit width where none is measured.
+    assert [plan.line_height for plan in plans] == [20.0] * 7
     # Five digits (a touching pair 18 wide, 0.9 heights, among them): four others each, too few to tell.
     assert digit_widths(spaced([12, 13, 14, 15, 18], gap=6), 20.0) == [None] * 5

@@ -1,7 +1,8 @@
 """How a blob the classifier reads as one digit and the pair model as two is read (decode/scoring.py, search.py).
 
 The pair model's second opinion must beat a clear single digit by ``Weights.pair_cost``, and, where
-the blob is narrower than two of its line's digits, by ``Weights.narrow_cost`` too.
+the blob is narrower than two of its line's digits (measured, or guessed from the line's height), by
+``Weights.narrow_cost`` too.
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ def test_a_pair_reading_must_beat_a_clear_single_digit_by_pair_cost():
     assert best_reading(whole, probabilities, pairs, Weights())[1] == DIGIT
 
 
-def read_as(digit_width: float | None, weights: Weights | None = None) -> list[tuple[int, str]]:
-    """How a blob 30 wide and 30 tall, the classifier's 8 (70%) and the pair model's "83" (94%), is read."""
+def read_as(
+    digit_width: float | None, weights: Weights | None = None, line_height: float | None = None, second: int = 3
+) -> list[tuple[int, str]]:
+    """How a blob 30 wide and 30 tall, the classifier's 8 (70%) and the pair model's "8<second>" (94%), is read."""
     blob = Blob(0, 0, 30, 30, np.ones((30, 30), np.uint8))
-    plan = Plan(blob, [0, 30], {(0, 1): Piece(blob, 0, 0)}, digit_width=digit_width)
-    chosen = best_line_reading([plan], digit_row(8, 0.7), pair_said(8, 3, 0.94), None, weights or Weights())
+    plan = Plan(blob, [0, 30], {(0, 1): Piece(blob, 0, 0)}, digit_width=digit_width, line_height=line_height)
+    chosen = best_line_reading([plan], digit_row(8, 0.7), pair_said(8, second, 0.94), None, weights or Weights())
     return [(entry.crop, how) for entry, how in chosen]
 
 
@@ -62,3 +65,14 @@ def test_a_blob_narrower_than_two_of_its_lines_digits_is_read_as_one_where_that_
 
 def test_a_blob_two_digits_wide_pays_nothing():
     assert read_as(15.0) == [(0, PAIR)]
+
+
+def test_without_a_measured_digit_width_the_line_height_sets_one_except_for_a_reading_with_a_1():
+    # No digit width measured (a short number), a line 30 high: the width is fallback_width x 30 = 18, and the
+    # pair "83" pays narrow_cost x (2 x 18 / 30 - 1) = 0.2 more: -1.26 against the 8's -1.16.
+    assert read_as(None, line_height=30.0) == [(0, DIGIT)]
+    assert read_as(None, replace(Weights(), fallback_width=0.0), line_height=30.0) == [(0, PAIR)]
+    # "81": a touching 1 is a bare stroke, and a reading with one is not held to a guessed width ...
+    assert read_as(None, line_height=30.0, second=1) == [(0, PAIR)]
+    # ... but it is to a measured one.
+    assert read_as(20.0, line_height=30.0, second=1) == [(0, DIGIT)]

@@ -45,6 +45,7 @@ GRID = {
     "chain_weight": [0.0, 0.25, 0.5, 1.0, 2.0],
     "chain_only_cost": [0.5, 1.0, 2.0, 3.0, 4.0, np.inf],
     "pair_cost": [0.0, 0.25, 0.5, 1.0],
+    "fallback_width": [0.0, 0.5, 0.6, 0.7, 0.8],
 }
 
 

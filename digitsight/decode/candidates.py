@@ -91,6 +91,7 @@ class Plan:
     merged: Piece | None = None  # this blob and the next one as one digit, if plausible
     alone: bool = False  # one digit by the space around it (ALONE_GAP): read whole as one digit, never cut nor a pair
     digit_width: float | None = None  # the line's other digits' median width (DIGIT_MIN_BLOBS), None: too few
+    line_height: float | None = None  # the median height of its line's blobs (None: not known)
 
 
 @dataclass
@@ -158,6 +159,7 @@ def plan_line(line: list[Blob], images: Images, *, pairs: bool, chains: bool) ->
     plans = [_plan_blob(blob, line_height, images, pairs, chains, one) for blob, one in zip(line, alone, strict=True)]
     for plan, width in zip(plans, digit_widths(line, line_height), strict=True):
         plan.digit_width = width
+        plan.line_height = line_height
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
         gap = right.blob.x - (left.blob.x + left.blob.w)

@@ -124,11 +124,16 @@ def _narrow_doubt(
 
     Narrower than two of its line's digits (``Plan.digit_width``), a reading of two or more digits pays
     ``weights.narrow_cost`` x (2 digit widths / its width - 1), and the blob whole read as one digit may then win.
+    Where the line has too few digits to measure, the width is ``weights.fallback_width`` line heights, and a
+    reading that spells a 1 (a bare stroke, far narrower than a digit) is left alone.
     """
-    width = plan.digit_width
+    width, guessed = plan.digit_width, False
+    if width is None and plan.line_height and weights.fallback_width:
+        width, guessed = weights.fallback_width * plan.line_height, True
     if width is None or not weights.narrow_cost or plan.blob.w >= 2 * width:
         return reading, total
-    if len(spell(reading, probabilities, pairs, chains)) < 2:
+    text = spell(reading, probabilities, pairs, chains)
+    if len(text) < 2 or (guessed and "1" in text):
         return reading, total
     total -= weights.narrow_cost * (2 * width / plan.blob.w - 1)
     whole = plan.pieces[(0, len(plan.points) - 1)]

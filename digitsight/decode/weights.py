@@ -63,6 +63,16 @@ class Weights:
     # as narrow as 1.12 d, so width alone does not tell them from wide single digits; it tips close calls only.
     # realworld 18/19, realworld-dev tune 30/32 and check 27/29 with it and without (CERs unchanged).
     narrow_cost: float = 1.0
+    # Where a line has too few one-digit blobs to measure its digit width (``Plan.digit_width`` None: a short number,
+    # a line of touching pairs), the width narrow_cost compares with is this many line heights, and a reading that
+    # spells a 1 never pays it: one digit cut in two on a short number ('83' from a heavy 8, '57' from a 7 with a
+    # curled top) has no measured width to be held to, and synthetic touching 1s are bare strokes, a '191' only 0.9
+    # line heights wide, which a guessed width would push back into one digit. Over validation images of all 16
+    # categories, re-scored from the same candidates (dense 80 each, others 160): 0-159 2363 -> 2366 (spacing,
+    # stray_marks, uneven +1), 400-559 2340 -> 2341 (light_on_dark +1); no category lost an image on either. 0.7
+    # and 0.8 gained 4 on 0-159 but lost touching images on 400-559 (-1, -2); 0.5 changed nothing; narrow_cost 2
+    # read as 1. Without the exception for 1s (the lead's try: 0.5-0.8) touching lost 1-6 images. 0: no guess.
+    fallback_width: float = 0.6
     # How many partial readings of a wide blob are kept at each cut point: the chain model can
     # only pick among readings that survive this far. 16: the number the chain model's gain on
     # touching digits was measured with (69206df).
