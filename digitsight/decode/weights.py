@@ -72,6 +72,8 @@ class Weights:
     # stray_marks, uneven +1), 400-559 2340 -> 2341 (light_on_dark +1); no category lost an image on either. 0.7
     # and 0.8 gained 4 on 0-159 but lost touching images on 400-559 (-1, -2); 0.5 changed nothing; narrow_cost 2
     # read as 1. Without the exception for 1s (the lead's try: 0.5-0.8) touching lost 1-6 images. 0: no guess.
+    # A third range, 160-319 (all 16 at 160), after choosing: 2416 both (sheet_on_desk +1, touching -1: the "83"
+    # of '517830', 1.12 of its line's digits wide, read "8"): a small gain, close calls only.
     fallback_width: float = 0.6
     # How many partial readings of a wide blob are kept at each cut point: the chain model can
     # only pick among readings that survive this far. 16: the number the chain model's gain on
