@@ -163,8 +163,8 @@ def _without_outlines(
     """
     if not boxes:
         return groups, boxes
-    x, y, w, h = np.array(boxes, dtype=np.int64).T
-    at_border = (x == 0) | (y == 0) | (x + w == shape[1]) | (y + h == shape[0])
+    _, _, w, h = np.array(boxes, dtype=np.int64).T
+    at_border = np.array([any(edges_touched(box, shape)) for box in boxes])
     if np.count_nonzero(~at_border) < OUTSIZE_WITNESSES:
         return groups, boxes
     limit = OUTSIZE_HEIGHT * reference_height(h[~at_border].astype(np.float64))
