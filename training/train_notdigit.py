@@ -74,9 +74,9 @@ REAL_COPIES = 40
 REAL_DIGIT_COPIES = 8
 REAL_WEIGHT = 2.0
 # Heads trained from different starting weights, their P(not a digit) averaged: a single
-# head's highest scores on real digits moved by 0.1-0.2 from one seed to the next. On the figures of
-# ALL_MAPS, one head rejected 0.83-0.94% of the reader's unseen crops, three 0.78%, six 0.75% (394
-# features); with 714, three 0.62-0.68%, six or nine 0.63-0.66%: three.
+# head's highest scores on real digits moved by 0.1-0.2 from one seed to the next. Measured as
+# above ``trunk_features``: one head rejected 0.83-0.94% of the reader's unseen crops, three 0.78%,
+# six 0.75% (394 features); with 714, three 0.62-0.68%, six or nine 0.63-0.66%: three.
 HEADS = 3
 # Crops as the reader renders them (``tools.harvest_negatives.synthetic_crops``: synthetic pages of
 # training digits, every category): the first head trained without them dropped, in reading,
@@ -111,16 +111,6 @@ LABELLED_COPIES = 2
 # A share SPECKS_SHARE of the digits is also seen with 1 to SPECKS_MAX dots beside it (``with_specks``).
 SPECKS_SHARE = 0.3
 SPECKS_MAX = 2
-# The head sees every ReLU's maps pooled (714 features, the 28x28 strokes' too), not only the last 14x14 and 7x7
-# ones (394). At the threshold rejecting 95% of the validation negatives (scores tempered as reading sees them), three
-# 3-head rejectors on the same features (head seeds 1 / 2 / 3), 394 -> 714 features: the reader's crops of unseen
-# validation digits (9,059) rejected 0.78 / 0.78 / 0.93% -> 0.62 / 0.68 / 0.62%; every crop of them on pages with the
-# right digit count (11,448) 0.91 / 0.95 / 1.10% -> 0.74 / 0.82 / 0.73%; unseen MNIST validation digits (2,500)
-# 0.36 / 0.44 / 0.40% -> 0.04% each. The reader's bad cuts on synthetic validation pages (28,457, mostly pieces of
-# digits, which reading never asks it about: the search does not weigh it) 82-83% -> 76%; weighing them x4 kept
-# 85% but rejected as many digits as before (0.77%). (/tmp scripts on cached features; session 13.) The shipped
-# one (seed 4321, this recipe): 0.62% / 0.77% / 0.04%, against 0.88% / 1.08% / 0.32% for the one it replaced.
-ALL_MAPS = True
 # The head: two dense layers; small, as it only has to draw a boundary in the classifier's features
 # ((256, 128): 0.82% of the reader's unseen crops rejected against 0.78%, same seed, 394 features).
 HIDDEN = (128, 64)
@@ -155,18 +145,25 @@ def single_network(classifier: keras.Model) -> keras.Model:
         return classifier
 
 
+# The head sees every ReLU's maps pooled (714 features, the 28x28 strokes' too), not only the last 14x14 and 7x7 ones
+# (394, before session 13). At the threshold rejecting 95% of the validation negatives (scores tempered as reading sees
+# them), three 3-head rejectors on the same features (head seeds 1 / 2 / 3), 394 -> 714 features: the reader's crops of
+# unseen validation digits (9,059) rejected 0.78 / 0.78 / 0.93% -> 0.62 / 0.68 / 0.62%; every crop of them on pages with
+# the right digit count (11,448) 0.91 / 0.95 / 1.10% -> 0.74 / 0.82 / 0.73%; unseen MNIST validation digits (2,500) 0.36
+# / 0.44 / 0.40% -> 0.04% each. The reader's bad cuts on synthetic validation pages (28,457, mostly pieces of digits,
+# which reading never asks it about: the search does not weigh it) 82-83% -> 76%; weighing them x4 kept 85% but rejected
+# as many digits as before (0.77%). (/tmp scripts on cached features; session 13.) The shipped one (seed 4321, this
+# recipe): 0.62% / 0.77% / 0.04%, against 0.88% / 1.08% / 0.32% for the one it replaced.
 def trunk_features(classifier: keras.Model) -> keras.Model:
     """crops (N, 28, 28, 1) -> the classifier's features (N, F): every ReLU's maps pooled, its log-probabilities.
 
     Each map is averaged and maxed over the field (the mean says what the crop is mostly
     made of, the max whether any part looks odd). The early maps (28x28: strokes and their
-    edges) count too (``ALL_MAPS``).
+    edges) count too.
     A single network: where the classifier averages two (``training.train --average-with``, as the
     shipped one does), ``single_network`` hands over its first, the one the shipped rejector carries.
     """
     relus = [layer for layer in classifier.layers if isinstance(layer, keras.layers.ReLU)]
-    if not ALL_MAPS:
-        relus = [[layer for layer in relus if layer.output.shape[1] == size][-1] for size in (14, 7)]
     logs = keras.ops.log(classifier.output + 1e-6)
     pooled = [
         pool(name=f"{layer.name}_{how}")(layer.output)
