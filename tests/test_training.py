@@ -135,7 +135,7 @@ def test_reader_crops_adds_copies_of_the_labelled_crops_and_more_of_the_hard_one
     monkeypatch.setattr(train, "hard_crops", lambda crops, labels, path: np.array([False, True]))
     args = argparse.Namespace(
         shapes=False, negative_share=0.0, real_tuning_crops=0, seed=0, limit=None, init_from=None,
-        reader_crops=3, hard_reader_crops=2,
+        reader_crops=3, hard_reader_crops=2, more_reader_crops=False,
     )  # fmt: skip
     digits, labels = np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.int64)
 
@@ -144,6 +144,35 @@ def test_reader_crops_adds_copies_of_the_labelled_crops_and_more_of_the_hard_one
     assert counts == {"digits": 4, "reader_crops": 6, "hard_reader_crops": 2}
     assert all_labels.tolist() == [0] * 4 + [3, 3, 3, 8, 8, 8] + [8, 8]  # the hard one twice more
     assert images.dtype == np.uint8 and images[4, 5, 5] == 255 and images[7, 6, 6] == 128
+
+
+def test_more_reader_crops_adds_the_second_harvest_after_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tools.harvest_negatives as harvest
+    from training import train
+
+    first = harvest.LabelledCrops(
+        np.zeros((2, 28, 28), np.float32), np.array([3, 8]), np.array([1, 2]), np.array(["a"] * 2)
+    )
+    more = harvest.LabelledCrops(
+        np.ones((3, 28, 28), np.float32), np.array([5, 6, 7]), np.array([4, 5, 6]), np.array(["b"] * 3)
+    )
+    monkeypatch.setattr(harvest, "load_labelled_crops", lambda source: first)
+    monkeypatch.setattr(harvest, "load_more_labelled_crops", lambda: more)
+
+    crops, labels = train.reader_crops(more=True)
+
+    assert labels.tolist() == [3, 8, 5, 6, 7] and crops.dtype == np.uint8
+    assert not crops[:2].any() and (crops[2:] == 255).all()
+    assert train.reader_crops(more=False)[1].tolist() == [3, 8]  # the first harvest alone, as before
+    assert train.reader_crops(limit=1, more=True)[1].tolist() == [3, 5]  # a smoke run: the first of each
+
+
+def test_the_second_harvest_reads_only_pages_the_first_did_not() -> None:
+    from tools.harvest_negatives import LABELLED_PAGES, MORE_FIRST_PAGE, MORE_LABELLED_PAGES
+
+    # Each category's first harvest reads its pages 0 .. count - 1; the second starts past all of them.
+    assert max(LABELLED_PAGES.values()) <= MORE_FIRST_PAGE
+    assert set(MORE_LABELLED_PAGES) <= set(LABELLED_PAGES)
 
 
 def test_labelled_synthetic_crops_carry_the_digits_written_there() -> None:

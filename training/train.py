@@ -26,7 +26,9 @@ the fine-tuned model's shapes with the shipped one's MNIST.
 ``--reader-crops N`` adds N copies of each digit crop as the reader renders it from synthetic
 pages of training digits, misread ones included (``tools.harvest_negatives.load_labelled_crops``,
 cached in ``.cache/``): what a digit looks like after it is put on a page and cut out again;
-``--hard-reader-crops K`` K more copies of those the starting model reads wrong or unsurely.
+``--hard-reader-crops K`` K more copies of those the starting model reads wrong or unsurely;
+``--more-reader-crops`` adds to them a second harvest of new training pages of the categories the
+reader still misreads digits in (``tools.harvest_negatives.load_more_labelled_crops``).
 ``--soup-with PATH`` writes instead the mean of the trained model's weights and those of the
 model at PATH (the one it was fine-tuned from): one network's size, fewer changed answers.
 ``--real-tuning-crops N`` adds N copies of each real digit crop of the tuning half
@@ -127,6 +129,12 @@ def parse_args() -> argparse.Namespace:
         default=0,
         help="further copies of each reader crop (--reader-crops) the starting model reads wrong or with "
         f"under {HARD_CONFIDENCE:g} (0: none)",
+    )
+    parser.add_argument(
+        "--more-reader-crops",
+        action="store_true",
+        help="add the second harvest of reader crops to --reader-crops' (new training pages of the categories "
+        "still misread: tools/harvest_negatives.load_more_labelled_crops)",
     )
     parser.add_argument(
         "--init-from",
@@ -295,7 +303,7 @@ def training_images(
         part_labels.append(np.repeat(crop_labels, args.real_tuning_crops))
         counts["real_tuning_crops"] = len(crops) * args.real_tuning_crops
     if args.reader_crops:
-        crops, crop_labels = reader_crops(args.limit)
+        crops, crop_labels = reader_crops(args.limit, args.more_reader_crops)
         parts.append(np.repeat(crops, args.reader_crops, axis=0))
         part_labels.append(np.repeat(crop_labels, args.reader_crops))
         counts["reader_crops"] = len(crops) * args.reader_crops
@@ -325,18 +333,20 @@ def real_tuning_crops() -> tuple[np.ndarray, np.ndarray]:
     return np.rint(tuning.crops * 255).astype(np.uint8), tuning.labels
 
 
-def reader_crops(limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def reader_crops(limit: int | None = None, more: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The crops the reader renders from synthetic pages of training digits (uint8 28x28), and their digits.
 
     Misread ones included: a digit whose small loops fill in when it is put on a page and cut
     out again is read wrong, though its MNIST image is read right (session 11's review of dense
     pages). Made of training digits only, the validation digits left out (``load_labelled_crops``);
-    ``limit`` (smoke runs) keeps the first crops only.
+    ``more`` adds the second harvest's (``load_more_labelled_crops``: new pages); ``limit`` (smoke
+    runs) keeps the first crops of each harvest only.
     """
-    from tools.harvest_negatives import load_labelled_crops
+    from tools.harvest_negatives import load_labelled_crops, load_more_labelled_crops
 
-    labelled = load_labelled_crops("train")
-    crops, labels = labelled.crops[:limit], labelled.labels[:limit]
+    harvests = [load_labelled_crops("train"), *([load_more_labelled_crops()] if more else [])]
+    crops = np.concatenate([labelled.crops[:limit] for labelled in harvests])
+    labels = np.concatenate([labelled.labels[:limit] for labelled in harvests])
     return np.rint(crops * 255).astype(np.uint8), labels
 
 
@@ -461,6 +471,7 @@ def main() -> None:
             + (f"; {args.real_tuning_crops} copies of each real tuning-half crop" if args.real_tuning_crops else "")
             + (
                 f"; {args.reader_crops} copies of each crop the reader renders from synthetic training pages"
+                + (" (both harvests)" if args.more_reader_crops else "")
                 if args.reader_crops
                 else ""
             )
