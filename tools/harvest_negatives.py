@@ -292,7 +292,8 @@ MORE_FIRST_PAGE = 400
 # Pages per category of the second harvest: only the categories whose digits the reader still
 # misreads one at a time (issue 19: every failure of small and sheet_on_desk validation pages is one
 # digit misread; dense pages the same). About 60,000 crops, three times the first harvest: a dense
-# page gives about 50, a sheet on a desk 11, the others 4 to 6.
+# page gives about 50, a sheet on a desk 11, the others 4 to 6 (built: 55,719). Fine-tuning on it
+# did not help the reading (training/train.py's docstring, session 14).
 MORE_LABELLED_PAGES = {
     "dense": 400,
     "small": 2000,

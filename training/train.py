@@ -28,7 +28,10 @@ pages of training digits, misread ones included (``tools.harvest_negatives.load_
 cached in ``.cache/``): what a digit looks like after it is put on a page and cut out again;
 ``--hard-reader-crops K`` K more copies of those the starting model reads wrong or unsurely;
 ``--more-reader-crops`` adds to them a second harvest of new training pages of the categories the
-reader still misreads digits in (``tools.harvest_negatives.load_more_labelled_crops``).
+reader still misreads digits in (``tools.harvest_negatives.load_more_labelled_crops``): tried as a
+fourth step from the shipped model, not shipped (session 14: validation reader crops misread
+164 -> 151, but no gain on validation pages, 8 categories x 80 592 -> 586, small, sheet_on_desk,
+dense and broken x 240 854 -> 851, and real tuning crops 454 -> 452).
 ``--soup-with PATH`` writes instead the mean of the trained model's weights and those of the
 model at PATH (the one it was fine-tuned from): one network's size, fewer changed answers.
 ``--real-tuning-crops N`` adds N copies of each real digit crop of the tuning half
