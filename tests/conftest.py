@@ -1,10 +1,12 @@
-"""Shared fixtures: paths to the shipped model and to the read-only shared samples."""
+"""Shared fixtures: the shipped models' paths, and the fixtures of the dashboard's AppTest tests."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +49,46 @@ def shipped_pair_model_path() -> Path:
 @pytest.fixture(scope="session")
 def shipped_chain_model_path() -> Path:
     return _shipped(SHIPPED_CHAIN_MODEL, "python -m training.train_chains")
+
+
+# --------------------------------------------------------------------------- the dashboard's AppTest tests
+
+
+@pytest.fixture
+def model(shipped_model_path: Path) -> Path:
+    """The shipped classifier's path; skips where it is absent (``shipped_model_path`` says so)."""
+    return shipped_model_path
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any, str], bytes]:
+    """``downloads(at, key)``: the bytes a download button on an AppTest page would give.
+
+    AppTest keeps each run's media (download data included) in a MemoryMediaFileStorage it
+    makes for the run and throws away; this keeps them.
+    """
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    stores: list[MemoryMediaFileStorage] = []
+
+    class Kept(MemoryMediaFileStorage):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Kept)
+
+    def data(at: Any, key: str) -> bytes:
+        file_id = at.download_button(key=key).proto.url.rsplit("/", 1)[-1].split(".")[0]
+        return stores[-1].get_file(file_id).content
+
+    return data
+
+
+@pytest.fixture
+def no_speech_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading runs with no speech engine (the browser's voice instead)."""
+    from digitsight.speech import ENGINE_ENV
+
+    monkeypatch.setenv(ENGINE_ENV, "none")  # digitsight.speech's documented switch

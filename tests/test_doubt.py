@@ -63,11 +63,11 @@ def test_the_speech_says_the_doubt_after_the_number():
 
 def test_the_dashboard_shows_the_confidence_and_says_the_doubt(shipped_model_path, monkeypatch):
     from digit_images import encode, ink_layer, on_paper
-    from test_app import open_page, shown_numbers, upload
 
     from digitsight.nets.digits import Classifier
     from digitsight.nets.pairs import PairModel, PairOutputs
     from digitsight.speech import ENGINE_ENV
+    from tests.app_pages import open_page, shown_numbers, upload
 
     monkeypatch.setenv(ENGINE_ENV, "none")  # the browser's voice: its text is in the page
     image = encode(on_paper(ink_layer("38")))
