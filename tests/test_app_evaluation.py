@@ -1,7 +1,6 @@
 """The evaluation page: the heatmaps from the model's report, the gallery, the reader's figures, own images.
 
-What only a browser does (the in-page components: copying, picking a heatmap cell, refusing an
-over-size file, the canvas) is in ``tests/test_e2e_browser.py``; here those components' data are checked.
+Picking a heatmap cell in a real browser is in ``tests/test_e2e_browser.py``.
 """
 
 from __future__ import annotations

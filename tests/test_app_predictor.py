@@ -1,7 +1,7 @@
 """The predictor page (read one number) with the real models: reading, correcting, history and speech.
 
-What only a browser does (the in-page components: copying, picking a heatmap cell, refusing an
-over-size file, the canvas) is in ``tests/test_e2e_browser.py``; here those components' data are checked.
+Its in-page components (copying, the canvas) are checked here by the data they are mounted with,
+and in a real browser in ``tests/test_e2e_browser.py``.
 """
 
 from __future__ import annotations
