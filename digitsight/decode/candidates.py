@@ -159,7 +159,6 @@ def plan_line(line: list[Blob], images: Images, *, pairs: bool, chains: bool) ->
     plans = [_plan_blob(blob, line_height, images, pairs, chains, one) for blob, one in zip(line, alone, strict=True)]
     for plan, width in zip(plans, digit_widths(line, line_height), strict=True):
         plan.digit_width = width
-        plan.line_height = line_height
     for left, right in zip(plans, plans[1:], strict=False):
         union = left.blob.union(right.blob)
         gap = right.blob.x - (left.blob.x + left.blob.w)
@@ -232,7 +231,7 @@ def without_tail(blob: Blob, line_height: float) -> Blob:
 
 def _plan_blob(blob: Blob, line_height: float, images: Images, pairs: bool, chains: bool, alone: bool) -> Plan:
     """One blob's candidate readings: whole, and (a wide one not ``alone`` in its space) every piece between cuts."""
-    plan = Plan(blob, [0, blob.w], {}, alone=alone)
+    plan = Plan(blob, [0, blob.w], {}, alone=alone, line_height=line_height)
     paths: list[int | np.ndarray] = [0, blob.w]
     chain = None
     if blob.w > SPLIT_MIN_ASPECT * line_height and not alone:
